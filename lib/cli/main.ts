@@ -1,0 +1,46 @@
+import { YoloeTrtError } from '../errors.js';
+import { detectCommand, detectUsage } from './detect.js';
+import { inspectCommand, inspectUsage } from './inspect.js';
+import { demoCommand, demoUsage } from './demo.js';
+
+type Command = (argv: string[], out: NodeJS.WritableStream) => Promise<void>;
+
+/** Each command lives in its own module and calls the public API only. */
+const commands: Record<string, { run: () => Promise<Command>; usage: string }> = {
+  detect: { run: async () => detectCommand, usage: detectUsage },
+  inspect: { run: async () => inspectCommand, usage: inspectUsage },
+  demo: { run: async () => demoCommand, usage: demoUsage },
+};
+
+export function registerCommand(name: string, run: () => Promise<Command>, usage: string): void {
+  commands[name] = { run, usage };
+}
+
+function usage(): string {
+  return `Usage: yoloe-trt <command> [options]\n\n${Object.values(commands).map((c) => c.usage).join('\n\n')}\n`;
+}
+
+export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    out.write(usage());
+    return name ? 0 : 1;
+  }
+  const command = commands[name];
+  if (!command) {
+    err.write(`yoloe-trt: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    await (await command.run())(rest, out);
+    return 0;
+  } catch (e) {
+    if (e instanceof YoloeTrtError) {
+      err.write(`yoloe-trt ${name}: ${e.message} [${e.code}]\n`);
+      return e.code === 'ERR_INVALID_OPTION' ? 2 : 1;
+    }
+    err.write(`yoloe-trt ${name}: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
+    return 70;
+  }
+}
+

@@ -1,0 +1,215 @@
+#include "masks.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "error.h"
+
+namespace yoloe {
+
+namespace {
+
+inline double pyRound(double x) { return std::nearbyint(x); }  // ties to even, like Python's round
+
+// JavaScript's Math.max / Math.min: NaN wins
+inline double jsMax(double a, double b) { return (a != a || b != b) ? NAN : (a > b ? a : b); }
+inline double jsMin(double a, double b) { return (a != a || b != b) ? NAN : (a < b ? a : b); }
+
+// Integer indices i with lo <= i < hi, clipped to [0, size); [0, 0) when empty or NaN.
+void integerSpan(double lo, double hi, int size, int& start, int& end) {
+  const double s = jsMax(0.0, std::ceil(lo));
+  const double e = jsMin(static_cast<double>(size), std::ceil(hi));
+  if (e > s) {
+    start = static_cast<int>(s);
+    end = static_cast<int>(e);
+  } else {
+    start = end = 0;
+  }
+}
+
+std::vector<AxisTap> axis(int inSize, int outSize) {
+  std::vector<AxisTap> t(static_cast<size_t>(outSize));
+  for (int d = 0; d < outSize; d++) t[static_cast<size_t>(d)] = torchLinearTap(inSize, outSize, d);
+  return t;
+}
+
+// Output indices whose samples touch [lo, hi) of the input.
+void outputSpan(const std::vector<AxisTap>& a, int lo, int hi, int& start, int& end) {
+  const int n = static_cast<int>(a.size());
+  start = 0;
+  while (start < n && a[static_cast<size_t>(start)].i1 < lo) start++;
+  end = start;
+  while (end < n && a[static_cast<size_t>(end)].i0 < hi) end++;
+}
+
+float clipTo(float v, float hi) { return v < 0.f ? 0.f : (v > hi ? hi : v); }
+
+// lib/decode/boxes.ts scaleXyxyToOriginal, float32
+void boxToOriginal(const float* b, const MaskGeometry& g, float* out) {
+  const float r = static_cast<float>(g.ratio);
+  const float L = static_cast<float>(g.left), T = static_cast<float>(g.top);
+  out[0] = clipTo((b[0] - L) / r, static_cast<float>(g.srcW));
+  out[1] = clipTo((b[1] - T) / r, static_cast<float>(g.srcH));
+  out[2] = clipTo((b[2] - L) / r, static_cast<float>(g.srcW));
+  out[3] = clipTo((b[3] - T) / r, static_cast<float>(g.srcH));
+}
+
+// Separable resize of a region into output rows/cols of `out` (a CompactMask), keeping v > thr.
+template <typename Reader>
+void resizeRegion(const Reader& at, const GridRegion& src, const std::vector<AxisTap>& rows, const std::vector<AxisTap>& cols,
+                  const GridRegion& dst, float threshold, uint8_t* out) {
+  const int ow = dst.c1 - dst.c0;
+  std::vector<float> pass(static_cast<size_t>(src.r1 - src.r0) * static_cast<size_t>(ow));
+  for (int r = src.r0; r < src.r1; r++) {
+    float* p = &pass[static_cast<size_t>(r - src.r0) * static_cast<size_t>(ow)];
+    for (int x = dst.c0; x < dst.c1; x++) {
+      const AxisTap& cx = cols[static_cast<size_t>(x)];
+      const float va = (cx.i0 >= src.c0 && cx.i0 < src.c1) ? at(r, cx.i0) : 0.f;
+      const float vb = (cx.i1 >= src.c0 && cx.i1 < src.c1) ? at(r, cx.i1) : 0.f;
+      p[x - dst.c0] = lerp32(va, vb, cx.w0, cx.w1);
+    }
+  }
+  for (int y = dst.r0; y < dst.r1; y++) {
+    const AxisTap& ry = rows[static_cast<size_t>(y)];
+    const float* pa = (ry.i0 >= src.r0 && ry.i0 < src.r1) ? &pass[static_cast<size_t>(ry.i0 - src.r0) * static_cast<size_t>(ow)] : nullptr;
+    const float* pb = (ry.i1 >= src.r0 && ry.i1 < src.r1) ? &pass[static_cast<size_t>(ry.i1 - src.r0) * static_cast<size_t>(ow)] : nullptr;
+    uint8_t* o = out + static_cast<size_t>(y - dst.r0) * static_cast<size_t>(ow);
+    for (int x = 0; x < ow; x++) {
+      const float v = lerp32(pa ? pa[x] : 0.f, pb ? pb[x] : 0.f, ry.w0, ry.w1);
+      o[x] = v > threshold ? 1 : 0;
+    }
+  }
+}
+
+}  // namespace
+
+PadCrop padCrop(int inH, int inW, int outH, int outW) {
+  const double g = std::min(static_cast<double>(inH) / outH, static_cast<double>(inW) / outW);
+  const double padW = (inW - pyRound(outW * g)) / 2;
+  const double padH = (inH - pyRound(outH * g)) / 2;
+  PadCrop c;
+  c.top = static_cast<int>(pyRound(padH - 0.1));
+  c.left = static_cast<int>(pyRound(padW - 0.1));
+  c.height = inH - static_cast<int>(pyRound(padH + 0.1)) - c.top;
+  c.width = inW - static_cast<int>(pyRound(padW + 0.1)) - c.left;
+  return c;
+}
+
+void validateMasks(const MaskProtoShape& s, const MaskGeometry& g) {
+  if (s.nm < 1 || s.ph < 1 || s.pw < 1) throw Error("ERR_SHAPE", "protos must be [nm >= 1, ph >= 1, pw >= 1]");
+  if (g.dstW < 1 || g.dstH < 1 || g.srcW < 1 || g.srcH < 1) throw Error("ERR_SHAPE", "mask geometry sizes must be >= 1");
+  if (!(g.ratio > 0) || !std::isfinite(g.ratio)) throw Error("ERR_INVALID_OPTION", "letterbox ratio must be a finite number > 0");
+  checkedMul(static_cast<uint64_t>(s.nm), static_cast<uint64_t>(s.ph), static_cast<uint64_t>(s.pw), "protos size");
+  checkedMul(static_cast<uint64_t>(g.srcW), static_cast<uint64_t>(g.srcH), "mask size");
+}
+
+std::vector<MaskPlan> planMasks(const MaskProtoShape& s, const float* boxes, size_t n, const MaskGeometry& g, bool retina) {
+  validateMasks(s, g);
+  std::vector<MaskPlan> plans(n);
+  const int H = g.dstH, W = g.dstW, h = g.srcH, w = g.srcW;
+  if (retina) {
+    const PadCrop crop = padCrop(s.ph, s.pw, h, w);
+    if (crop.height <= 0 || crop.width <= 0) return plans;
+    const std::vector<AxisTap> rows = axis(crop.height, h), cols = axis(crop.width, w);
+    for (size_t d = 0; d < n; d++) {
+      float ob[4];
+      boxToOriginal(boxes + 4 * d, g, ob);
+      MaskPlan& p = plans[d];
+      integerSpan(ob[0], ob[2], w, p.output.c0, p.output.c1);
+      integerSpan(ob[1], ob[3], h, p.output.r0, p.output.r1);
+      if (p.output.c1 == p.output.c0 || p.output.r1 == p.output.r0) continue;
+      p.logits = {rows[static_cast<size_t>(p.output.r0)].i0, rows[static_cast<size_t>(p.output.r1 - 1)].i1 + 1,
+                  cols[static_cast<size_t>(p.output.c0)].i0, cols[static_cast<size_t>(p.output.c1 - 1)].i1 + 1};
+      p.protoRowOffset = crop.top;
+      p.protoColOffset = crop.left;
+      p.empty = false;
+    }
+    return plans;
+  }
+  const std::vector<AxisTap> upRows = axis(s.ph, H), upCols = axis(s.pw, W);
+  const PadCrop crop = padCrop(H, W, h, w);
+  if (crop.height <= 0 || crop.width <= 0) return plans;
+  const std::vector<AxisTap> rows = axis(crop.height, h), cols = axis(crop.width, w);
+  for (size_t d = 0; d < n; d++) {
+    const float* b = boxes + 4 * d;
+    MaskPlan& p = plans[d];
+    GridRegion in{};
+    integerSpan(b[0], b[2], W, in.c0, in.c1);
+    integerSpan(b[1], b[3], H, in.r0, in.r1);
+    in.c0 = std::max(in.c0, crop.left);
+    in.c1 = std::min(in.c1, crop.left + crop.width);
+    in.r0 = std::max(in.r0, crop.top);
+    in.r1 = std::min(in.r1, crop.top + crop.height);
+    if (in.c1 <= in.c0 || in.r1 <= in.r0) continue;
+    p.logits = {upRows[static_cast<size_t>(in.r0)].i0, upRows[static_cast<size_t>(in.r1 - 1)].i1 + 1,
+                upCols[static_cast<size_t>(in.c0)].i0, upCols[static_cast<size_t>(in.c1 - 1)].i1 + 1};
+    p.binary = in;
+    outputSpan(rows, in.r0 - crop.top, in.r1 - crop.top, p.output.r0, p.output.r1);
+    outputSpan(cols, in.c0 - crop.left, in.c1 - crop.left, p.output.c0, p.output.c1);
+    if (p.output.r1 <= p.output.r0 || p.output.c1 <= p.output.c0) {
+      p.output = {0, 0, 0, 0};
+      continue;
+    }
+    p.empty = false;
+  }
+  return plans;
+}
+
+std::vector<CompactMask> assembleMasks(const float* protos, const MaskProtoShape& s, const float* coeffs, const float* boxes,
+                                       size_t n, const MaskGeometry& g, bool retina) {
+  const std::vector<MaskPlan> plans = planMasks(s, boxes, n, g, retina);
+  std::vector<CompactMask> out(n);
+  const int64_t plane = static_cast<int64_t>(s.ph) * s.pw;
+  const int H = g.dstH, W = g.dstW, h = g.srcH, w = g.srcW;
+  const PadCrop crop = retina ? padCrop(s.ph, s.pw, h, w) : padCrop(H, W, h, w);
+  std::vector<AxisTap> upRows, upCols, rows, cols;
+  if (crop.height > 0 && crop.width > 0) {
+    rows = axis(crop.height, h);
+    cols = axis(crop.width, w);
+    if (!retina) {
+      upRows = axis(s.ph, H);
+      upCols = axis(s.pw, W);
+    }
+  }
+  std::vector<float> logits;
+  std::vector<uint8_t> binary;
+  for (size_t d = 0; d < n; d++) {
+    const MaskPlan& p = plans[d];
+    CompactMask& m = out[d];
+    if (p.empty) continue;
+    const GridRegion& L = p.logits;
+    const int lw = L.c1 - L.c0;
+    logits.assign(static_cast<size_t>(L.r1 - L.r0) * static_cast<size_t>(lw), 0.f);
+    const float* cf = coeffs + d * static_cast<size_t>(s.nm);
+    for (int r = L.r0; r < L.r1; r++) {
+      for (int c = L.c0; c < L.c1; c++) {
+        logits[static_cast<size_t>(r - L.r0) * static_cast<size_t>(lw) + static_cast<size_t>(c - L.c0)] =
+            protoLogit(protos, s.nm, plane, s.pw, cf, r + p.protoRowOffset, c + p.protoColOffset);
+      }
+    }
+    auto readLogit = [&](int r, int c) { return logits[static_cast<size_t>(r - L.r0) * static_cast<size_t>(lw) + static_cast<size_t>(c - L.c0)]; };
+    m.x0 = p.output.c0;
+    m.x1 = p.output.c1;
+    m.y0 = p.output.r0;
+    m.y1 = p.output.r1;
+    m.data.assign(static_cast<size_t>(m.y1 - m.y0) * static_cast<size_t>(m.x1 - m.x0), 0);
+    if (retina) {
+      resizeRegion(readLogit, L, rows, cols, p.output, 0.f, m.data.data());
+      continue;
+    }
+    const GridRegion& B = p.binary;
+    const int bw = B.c1 - B.c0;
+    binary.assign(static_cast<size_t>(B.r1 - B.r0) * static_cast<size_t>(bw), 0);
+    resizeRegion(readLogit, L, upRows, upCols, B, 0.f, binary.data());
+    // the binary region in pad-crop coordinates
+    const GridRegion Bc{B.r0 - crop.top, B.r1 - crop.top, B.c0 - crop.left, B.c1 - crop.left};
+    auto readBinary = [&](int r, int c) {
+      return static_cast<float>(binary[static_cast<size_t>(r - Bc.r0) * static_cast<size_t>(bw) + static_cast<size_t>(c - Bc.c0)]);
+    };
+    resizeRegion(readBinary, Bc, rows, cols, p.output, 0.5f, m.data.data());
+  }
+  return out;
+}
+
+}  // namespace yoloe

@@ -1,0 +1,52 @@
+// CPU instance-mask assembly, the twin of lib/decode/masks.ts assembleMasksCompact: for each
+// detection, a compact binary mask over the ORIGINAL image (0 outside [x0, x1) x [y0, y1)).
+// The per-detection plan (which proto cells, input pixels and output pixels can be nonzero) is
+// shared with the CUDA launcher so both compute exactly the same regions.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "masks_element.h"
+
+namespace yoloe {
+
+struct MaskGeometry {
+  int dstW = 0, dstH = 0;  // network input
+  int srcW = 0, srcH = 0;  // original image
+  double ratio = 1.0;      // letterbox r
+  int left = 0, top = 0;   // letterbox pads
+};
+
+struct MaskProtoShape {
+  int nm = 0, ph = 0, pw = 0;
+};
+
+// The regions one detection touches. `empty` = the mask is all zero (then nothing else is set).
+struct MaskPlan {
+  bool empty = true;
+  GridRegion logits{0, 0, 0, 0};  // in the grid that is resized last-but-one (proto or pad-crop grid)
+  int protoRowOffset = 0, protoColOffset = 0;  // grid -> proto cell (retina: the pad crop)
+  GridRegion binary{0, 0, 0, 0};  // non-retina: input-space pixels (box and pad crop)
+  GridRegion output{0, 0, 0, 0};  // original-image pixels that can be 1
+};
+
+// The letterbox pad crop of scale_masks (lib/decode/masks.ts padCrop).
+struct PadCrop {
+  int top, left, height, width;
+};
+PadCrop padCrop(int inH, int inW, int outH, int outW);
+
+struct CompactMask {
+  int x0 = 0, y0 = 0, x1 = 0, y1 = 0;
+  std::vector<uint8_t> data;  // (y1 - y0) x (x1 - x0), 1 = object
+};
+
+void validateMasks(const MaskProtoShape& s, const MaskGeometry& g);
+// Plans for n detections; boxes are x1, y1, x2, y2 in network-input pixels.
+std::vector<MaskPlan> planMasks(const MaskProtoShape& s, const float* boxes, size_t n, const MaskGeometry& g, bool retina);
+std::vector<CompactMask> assembleMasks(const float* protos, const MaskProtoShape& s, const float* coeffs, const float* boxes,
+                                       size_t n, const MaskGeometry& g, bool retina);
+
+}  // namespace yoloe

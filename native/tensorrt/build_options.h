@@ -1,0 +1,76 @@
+// What one engine build needs, as plain data (no NvInfer.h): the binding fills it from the
+// options object lib/build-engine.ts validated, builder.cpp turns it into TensorRT calls.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "calibration_cache.h"
+
+namespace yoloe::trt {
+
+enum class Precision { FP32, FP16, INT8, Best };
+
+// Optimization-profile range for one network input.
+struct InputShapeRange {
+  std::string input;
+  std::vector<int64_t> min, opt, max;
+};
+
+struct CalibrationOptions {
+  bool enabled = false;
+  CalibrationMethod method = CalibrationMethod::Entropy;
+  std::string dataPath;   // YOLOECAL tensor file; empty = cache only
+  std::string cachePath;  // read when valid, written after calibration; empty = no cache
+  // A cache written by another TensorRT version: false = rewrite its header to the running
+  // version (scales carry over), true = refuse with ERR_CALIBRATION.
+  bool rejectVersionMismatch = false;
+};
+
+struct BuildOptions {
+  std::string onnxPath;
+  Precision precision = Precision::FP16;
+  // Types come from the ONNX (Q/DQ or FP16 graph): kSTRONGLY_TYPED on 10, always on 11.
+  bool stronglyTyped = false;
+  std::vector<InputShapeRange> shapes;
+  uint64_t workspaceBytes = 0;  // 0 = TensorRT's default (device memory)
+  std::string timingCachePath;  // empty = no persistent timing cache
+  int optimizationLevel = -1;   // -1 = TensorRT's default (3)
+  int dlaCore = -1;             // -1 = GPU only
+  bool gpuFallback = true;      // layers DLA cannot run go to the GPU
+  int device = 0;               // CUDA device ordinal
+  CalibrationOptions calibration;
+};
+
+// Progress of the builder's phases, called from the build thread.
+class ProgressSink {
+ public:
+  virtual ~ProgressSink() = default;
+  virtual void phaseStart(const std::string& phase, const std::string& parent, int32_t steps) = 0;
+  virtual void stepComplete(const std::string& phase, int32_t step) = 0;
+  virtual void phaseFinish(const std::string& phase) = 0;
+  // Set from the JS thread; the builder stops at its next step.
+  std::atomic<bool> cancelRequested{false};
+};
+
+struct GpuDescription {
+  std::string name;
+  int computeMajor = 0;
+  int computeMinor = 0;
+  bool integrated = false;
+  uint64_t totalMemory = 0;
+};
+
+struct BuildResult {
+  std::vector<uint8_t> plan;
+  std::string tensorrtVersion;  // of the library that built it, "10.3.0"
+  int32_t tensorrtVersionCode = 0;
+  GpuDescription gpu;
+  std::vector<std::string> warnings;
+  std::string calibrationCache;  // "none" | "used" | "rewritten" | "written" | "recalibrated"
+  bool timingCacheSaved = false;
+};
+
+}  // namespace yoloe::trt

@@ -1,0 +1,115 @@
+#include "calibration_cache.h"
+
+#include <cctype>
+#include <sstream>
+
+namespace yoloe::trt {
+
+const char* calibrationAlgorithmName(CalibrationMethod method) {
+  return method == CalibrationMethod::MinMax ? "MinMaxCalibration" : "EntropyCalibration2";
+}
+
+const char* cacheStatusName(CacheStatus status) {
+  switch (status) {
+    case CacheStatus::Valid:
+      return "valid";
+    case CacheStatus::VersionMismatch:
+      return "version-mismatch";
+    case CacheStatus::AlgorithmMismatch:
+      return "algorithm-mismatch";
+    case CacheStatus::Corrupt:
+      return "corrupt";
+    case CacheStatus::Empty:
+      return "empty";
+  }
+  return "corrupt";
+}
+
+namespace {
+
+void stripCarriageReturn(std::string& line) {
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+}
+
+// "TRT-100300-EntropyCalibration2" -> version 100300, algorithm "EntropyCalibration2".
+bool parseHeader(const std::string& line, int32_t& version, std::string& algorithm) {
+  if (line.rfind("TRT-", 0) != 0) return false;
+  const size_t dash = line.find('-', 4);
+  if (dash == std::string::npos || dash == 4 || dash - 4 > 9) return false;
+  int64_t value = 0;
+  for (size_t i = 4; i < dash; ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(line[i]))) return false;
+    value = value * 10 + (line[i] - '0');
+  }
+  algorithm = line.substr(dash + 1);
+  if (algorithm.empty()) return false;
+  version = static_cast<int32_t>(value);
+  return true;
+}
+
+bool isScaleLine(const std::string& line) {
+  const size_t colon = line.rfind(": ");
+  if (colon == std::string::npos || colon == 0) return false;
+  const std::string hex = line.substr(colon + 2);
+  if (hex.size() != 8) return false;
+  for (char c : hex) {
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+CacheInspection inspectCalibrationCache(const std::string& text, int32_t runningVersion, CalibrationMethod method) {
+  CacheInspection result;
+  std::istringstream lines(text);
+  std::string line;
+  if (!std::getline(lines, line) || (stripCarriageReturn(line), line.empty())) {
+    result.status = CacheStatus::Empty;
+    result.problem = "the calibration cache is empty";
+    return result;
+  }
+  if (!parseHeader(line, result.version, result.algorithm)) {
+    result.status = CacheStatus::Corrupt;
+    result.problem = "the first line is not a TensorRT calibration cache header (TRT-<version>-<algorithm>)";
+    return result;
+  }
+  size_t lineNumber = 1;
+  while (std::getline(lines, line)) {
+    ++lineNumber;
+    stripCarriageReturn(line);
+    if (line.empty()) continue;
+    if (!isScaleLine(line)) {
+      result.status = CacheStatus::Corrupt;
+      result.problem = "line " + std::to_string(lineNumber) + " is not '<tensor>: <8 hex digits>'";
+      return result;
+    }
+    ++result.entries;
+  }
+  if (result.entries == 0) {
+    result.status = CacheStatus::Corrupt;
+    result.problem = "the calibration cache has a header but no tensor scales";
+    return result;
+  }
+  if (result.algorithm != calibrationAlgorithmName(method)) {
+    result.status = CacheStatus::AlgorithmMismatch;
+    result.problem = "the cache was made by " + result.algorithm + ", not " + calibrationAlgorithmName(method);
+    return result;
+  }
+  if (result.version != runningVersion) {
+    result.status = CacheStatus::VersionMismatch;
+    result.problem = "the cache header says TensorRT version code " + std::to_string(result.version) +
+                     ", the running library is " + std::to_string(runningVersion);
+    return result;
+  }
+  result.status = CacheStatus::Valid;
+  return result;
+}
+
+std::string rewriteCalibrationCacheHeader(const std::string& text, int32_t runningVersion, CalibrationMethod method) {
+  const size_t newline = text.find('\n');
+  const std::string body = newline == std::string::npos ? std::string() : text.substr(newline);
+  return "TRT-" + std::to_string(runningVersion) + "-" + calibrationAlgorithmName(method) + body;
+}
+
+}  // namespace yoloe::trt
