@@ -62,13 +62,14 @@ const sources = [
   join(root, 'native', 'addon', 'tensorrt_binding.cpp'),
 ].filter((f) => existsSync(f));
 
-// A unit needs TensorRT when it, or a local header it includes (transitively), includes <Nv...>.
+// A unit needs TensorRT when it, or a local header it includes (transitively), includes <Nv...>
+// or a CUDA runtime header.
 // The others are header-free: CMake compiles them into every build and so does this check.
 function needsTensorRt(file, seen = new Set()) {
   if (seen.has(file) || !existsSync(file)) return false;
   seen.add(file);
   const text = readFileSync(file, 'utf8');
-  if (/#\s*include\s*<Nv[A-Za-z]*\.h>/.test(text)) return true;
+  if (/#\s*include\s*<(Nv[A-Za-z]*|cuda[A-Za-z_]*)\.h>/.test(text)) return true;
   for (const [, header] of text.matchAll(/#\s*include\s*"([^"]+)"/g)) {
     const candidates = [join(dirname(file), header), join(root, 'native', header)];
     if (candidates.some((c) => needsTensorRt(c, seen))) return true;

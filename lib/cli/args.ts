@@ -2,9 +2,10 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { YoloeTrtError } from '../errors.js';
 
 /** Parses a sub-command's argv with node:util, turning its errors into our typed ones. */
-export function parseCommand(argv: string[], options: NonNullable<ParseArgsConfig['options']>) {
+export function parseCommand<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
   try {
-    return parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' }, ...options }, allowPositionals: true, strict: true });
+    const all = { help: { type: 'boolean', short: 'h' }, ...options } as const;
+    return parseArgs({ args: argv, options: all, allowPositionals: true, strict: true });
   } catch (cause) {
     throw new YoloeTrtError('ERR_INVALID_OPTION', (cause as Error).message, undefined, { cause });
   }

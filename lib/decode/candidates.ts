@@ -56,15 +56,17 @@ export function scanRawHead(
   const anStride = transposed ? channels : 1;
   const at = (k: number, a: number): number => out[base + k * chStride + a * anStride];
 
-  const bestScore = new Float32Array(anchors);
+  // Only anchors whose best class beats conf matter, and for those the best over the scores above
+  // conf is the best over all (first index on ties): so the best starts at conf and the hot loop is
+  // one compare against a constant for the ~all scores below it.
+  const bestScore = new Float64Array(anchors).fill(conf);
   const bestClass = new Int32Array(anchors);
   if (!transposed) {
-    bestScore.set(out.subarray(base + 4 * anchors, base + 5 * anchors));
-    for (let c = 1; c < nc; c++) {
-      const row = base + (4 + c) * anchors;
+    for (let c = 0; c < nc; c++) {
+      const row = out.subarray(base + (4 + c) * anchors, base + (5 + c) * anchors);
       for (let a = 0; a < anchors; a++) {
-        const v = out[row + a];
-        if (v > bestScore[a]) {
+        const v = row[a];
+        if (v > conf && v > bestScore[a]) {
           bestScore[a] = v;
           bestClass[a] = c;
         }
@@ -73,17 +75,13 @@ export function scanRawHead(
   } else {
     for (let a = 0; a < anchors; a++) {
       const row = base + a * channels + 4;
-      let best = out[row];
-      let bestC = 0;
-      for (let c = 1; c < nc; c++) {
+      for (let c = 0; c < nc; c++) {
         const v = out[row + c];
-        if (v > best) {
-          best = v;
-          bestC = c;
+        if (v > bestScore[a]) {
+          bestScore[a] = v;
+          bestClass[a] = c;
         }
       }
-      bestScore[a] = best;
-      bestClass[a] = bestC;
     }
   }
 

@@ -1,7 +1,7 @@
 import { pythonRound } from '../image/round.js';
 import type { BinaryMask, LetterboxGeometry } from '../types.js';
 import { scaleXyxyToOriginal } from './boxes.js';
-import { lerp32, linearAxis, outputSpan, type LinearAxis } from './interp.js';
+import { linearAxis, outputSpan, type LinearAxis } from './interp.js';
 
 /**
  * A binary mask over a `width x height` image that is 0 outside the rectangle
@@ -73,13 +73,14 @@ function regionLogits(protos: Float32Array, nm: number, ph: number, pw: number, 
 }
 
 /**
- * Separable bilinear resize restricted to output rows [oy0, oy1) x cols [ox0, ox1): `sample(r, c)`
- * reads the source (rows [sr0, sr1), cols [sc0, sc1), 0 elsewhere as the crop makes it). The row pass
- * is shared by every output row that samples it, which gives the same float32 value as ATen's
- * nested per-pixel evaluation.
+ * Separable bilinear resize restricted to output rows [oy0, oy1) x cols [ox0, ox1), thresholded
+ * (value > threshold -> 1). The source `src` holds rows [sr0, sr1) x cols [sc0, sc1) of the input,
+ * row-major; input elsewhere is 0, as the box crop makes it. The row pass is shared by every output
+ * row that samples it, which gives the same float32 value as ATen's nested per-pixel evaluation:
+ * t = f32(f32(a*w0) + f32(b*w1)) per input row, then f32(f32(t0*h0) + f32(t1*h1)).
  */
 function resizeRegion(
-  sample: (r: number, c: number) => number,
+  src: Float32Array,
   sr0: number,
   sr1: number,
   sc0: number,
@@ -90,40 +91,56 @@ function resizeRegion(
   oy1: number,
   ox0: number,
   ox1: number,
-  keep: (v: number) => boolean,
+  threshold: number,
 ): Uint8Array {
+  const f32 = Math.fround;
+  const sw = sc1 - sc0;
   const ow = ox1 - ox0;
+  const { i0: ci0, i1: ci1, w0: cw0, w1: cw1 } = cols;
   const pass = new Float32Array((sr1 - sr0) * ow);
+  // columns whose two samples both fall inside the source: no bounds test in the hot loop
+  let inner0 = ox0;
+  while (inner0 < ox1 && ci0[inner0] < sc0) inner0++;
+  let inner1 = inner0;
+  while (inner1 < ox1 && ci1[inner1] < sc1) inner1++;
   for (let r = sr0; r < sr1; r++) {
+    const s = (r - sr0) * sw - sc0;
     const o = (r - sr0) * ow - ox0;
+    for (let x = inner0; x < inner1; x++) pass[o + x] = f32(src[s + ci0[x]] * cw0[x]) + f32(src[s + ci1[x]] * cw1[x]); // the store rounds the sum to float32
     for (let x = ox0; x < ox1; x++) {
-      const a = cols.i0[x];
-      const b = cols.i1[x];
-      const va = a >= sc0 && a < sc1 ? sample(r, a) : 0;
-      const vb = b >= sc0 && b < sc1 ? sample(r, b) : 0;
-      pass[o + x] = lerp32(va, vb, cols.w0[x], cols.w1[x]);
+      if (x === inner0) x = inner1;
+      if (x >= ox1) break;
+      const a = ci0[x];
+      const b = ci1[x];
+      const va = a >= sc0 && a < sc1 ? src[s + a] : 0;
+      const vb = b >= sc0 && b < sc1 ? src[s + b] : 0;
+      pass[o + x] = f32(va * cw0[x]) + f32(vb * cw1[x]);
     }
   }
   const out = new Uint8Array((oy1 - oy0) * ow);
   for (let y = oy0; y < oy1; y++) {
     const a = rows.i0[y];
     const b = rows.i1[y];
-    const ra = a >= sr0 && a < sr1 ? (a - sr0) * ow - ox0 : -1;
-    const rb = b >= sr0 && b < sr1 ? (b - sr0) * ow - ox0 : -1;
+    const hasA = a >= sr0 && a < sr1;
+    const hasB = b >= sr0 && b < sr1;
+    const ra = (a - sr0) * ow - ox0;
+    const rb = (b - sr0) * ow - ox0;
     const w0 = rows.w0[y];
     const w1 = rows.w1[y];
     const o = (y - oy0) * ow - ox0;
-    for (let x = ox0; x < ox1; x++) {
-      const v = lerp32(ra >= 0 ? pass[ra + x] : 0, rb >= 0 ? pass[rb + x] : 0, w0, w1);
-      if (keep(v)) out[o + x] = 1;
+    if (hasA && hasB) {
+      for (let x = ox0; x < ox1; x++) if (f32(f32(pass[ra + x] * w0) + f32(pass[rb + x] * w1)) > threshold) out[o + x] = 1;
+    } else if (hasA || hasB) {
+      const rr = hasA ? ra : rb;
+      const ww = hasA ? w0 : w1;
+      // the missing row contributes 0 * w = 0, and f32(p) + 0 = p
+      for (let x = ox0; x < ox1; x++) if (f32(pass[rr + x] * ww) > threshold) out[o + x] = 1;
     }
   }
   return out;
 }
 
 const emptyMask = (g: LetterboxGeometry): CompactMask => ({ width: g.srcWidth, height: g.srcHeight, x0: 0, y0: 0, x1: 0, y1: 0, data: new Uint8Array(0) });
-const isPositive = (v: number): boolean => v > 0;
-const overHalf = (v: number): boolean => v > 0.5;
 
 /**
  * Instance masks as upstream Ultralytics `process_mask` (+ `scale_masks`) builds them, in compact
@@ -165,9 +182,7 @@ export function assembleMasksCompact(
       const sc0 = cols.i0[ox0];
       const sc1 = cols.i1[ox1 - 1] + 1;
       const logits = regionLogits(protos, nm, ph, pw, coeffs, d, sr0 + crop.top, sr1 + crop.top, sc0 + crop.left, sc1 + crop.left);
-      const lw = sc1 - sc0;
-      const sample = (r: number, c: number): number => logits[(r - sr0) * lw + (c - sc0)];
-      const data = resizeRegion(sample, sr0, sr1, sc0, sc1, rows, cols, oy0, oy1, ox0, ox1, isPositive);
+      const data = resizeRegion(logits, sr0, sr1, sc0, sc1, rows, cols, oy0, oy1, ox0, ox1, 0);
       masks.push({ width: w, height: h, x0: ox0, y0: oy0, x1: ox1, y1: oy1, data });
     }
     return masks;
@@ -197,9 +212,8 @@ export function assembleMasksCompact(
     const pc0 = upCols.i0[ix0];
     const pc1 = upCols.i1[ix1 - 1] + 1;
     const logits = regionLogits(protos, nm, ph, pw, coeffs, d, pr0, pr1, pc0, pc1);
-    const lw = pc1 - pc0;
-    const sampleLogit = (r: number, c: number): number => logits[(r - pr0) * lw + (c - pc0)];
-    const binary = resizeRegion(sampleLogit, pr0, pr1, pc0, pc1, upRows, upCols, iy0, iy1, ix0, ix1, isPositive);
+    // 0/1 as float32 (small: the box in input pixels), so the resize reads one element type
+    const binary = new Float32Array(resizeRegion(logits, pr0, pr1, pc0, pc1, upRows, upCols, iy0, iy1, ix0, ix1, 0));
 
     // the binary box region in pad-crop coordinates, then the output pixels that sample it
     const br0 = iy0 - crop.top;
@@ -212,9 +226,7 @@ export function assembleMasksCompact(
       masks.push(emptyMask(g));
       continue;
     }
-    const bw = bc1 - bc0;
-    const sampleBinary = (r: number, c: number): number => binary[(r - br0) * bw + (c - bc0)];
-    const data = resizeRegion(sampleBinary, br0, br1, bc0, bc1, rows, cols, oy0, oy1, ox0, ox1, overHalf);
+    const data = resizeRegion(binary, br0, br1, bc0, bc1, rows, cols, oy0, oy1, ox0, ox1, 0.5);
     masks.push({ width: w, height: h, x0: ox0, y0: oy0, x1: ox1, y1: oy1, data });
   }
   return masks;

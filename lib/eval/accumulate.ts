@@ -73,8 +73,11 @@ export function accumulate(
           }
           recall[((t * K + k) * A + a) * M + m] = nd > 0 ? rc[nd - 1]! : 0;
           for (let i = nd - 1; i > 0; i--) if (pr[i]! > pr[i - 1]!) pr[i - 1] = pr[i]!;
+          // searchsorted(rc, recThrs, 'left') as one merge walk: both are ascending
+          let at = 0;
           for (let r = 0; r < R; r++) {
-            const at = lowerBound(rc, recallThresholds[r]!);
+            const threshold = recallThresholds[r]!;
+            while (at < nd && rc[at]! < threshold) at++;
             precision[(((t * R + r) * K + k) * A + a) * M + m] = at < nd ? pr[at]! : 0;
           }
         }
@@ -82,16 +85,4 @@ export function accumulate(
     }
   }
   return { precision, recall, dims: { T, R, K, A, M } };
-}
-
-/** First index i with sorted[i] >= value (numpy searchsorted, side 'left'). */
-function lowerBound(sorted: Float64Array, value: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < value) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -89,16 +89,16 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoDetection[], iouType
   const prepared = prepareDetections(dets, images, iouType);
 
   // group by (category, image), keeping file order inside each group
-  const gtGroups = groupBy(gt.annotations, catIndex, imgIndex, catIds.length, imgIds.length);
-  const dtGroups = groupBy(prepared.map((p) => dets[p.index]!), catIndex, imgIndex, catIds.length, imgIds.length, prepared);
+  const gtGroups = groupIndices(gt.annotations, catIndex, imgIndex, catIds.length, imgIds.length);
+  const dtGroups = groupIndices(dets, catIndex, imgIndex, catIds.length, imgIds.length);
 
   const maxDet = MAX_DETS[MAX_DETS.length - 1]!;
   const evals: (ImageEvaluation | null)[][][] = catIds.map(() => AREA_RANGES.map(() => new Array<ImageEvaluation | null>(imgIds.length).fill(null)));
   for (let k = 0; k < catIds.length; k++) {
     for (let i = 0; i < imgIds.length; i++) {
-      const gts = gtGroups[k]![i]!;
-      const dts = dtGroups[k]![i]! as PreparedDetection[];
-      if (gts.length === 0 && dts.length === 0) continue;
+      if (gtGroups[k]![i]!.length === 0 && dtGroups[k]![i]!.length === 0) continue;
+      const gts = gtGroups[k]![i]!.map((n) => gt.annotations[n]!);
+      const dts = dtGroups[k]![i]!.map((n) => prepared[n]!);
       // best score first (stable, like numpy's mergesort), capped at the largest maxDets
       const ranked = dts.slice().sort((a, b) => b.score - a.score || a.index - b.index).slice(0, maxDet);
       const image = images.get(imgIds[i]!)!;
@@ -137,20 +137,20 @@ function prepareDetections(dets: CocoDetection[], images: Map<number, { width: n
   });
 }
 
-function groupBy<T extends { image_id: number; category_id: number }, P>(
-  items: T[],
+/** Indices of the items of each (category, image), in their original order. */
+function groupIndices(
+  items: { image_id: number; category_id: number }[],
   catIndex: Map<number, number>,
   imgIndex: Map<number, number>,
   K: number,
   I: number,
-  payload?: P[],
-): (P | T)[][][] {
-  const groups: (P | T)[][][] = Array.from({ length: K }, () => Array.from({ length: I }, () => []));
+): number[][][] {
+  const groups: number[][][] = Array.from({ length: K }, () => Array.from({ length: I }, () => []));
   items.forEach((item, n) => {
     const k = catIndex.get(item.category_id);
     const i = imgIndex.get(item.image_id);
-    if (k === undefined || i === undefined) return; // not evaluated, as pycocotools
-    groups[k]![i]!.push(payload ? payload[n]! : item);
+    if (k === undefined || i === undefined) return; // not evaluated, as in pycocotools
+    groups[k]![i]!.push(n);
   });
   return groups;
 }

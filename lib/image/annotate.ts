@@ -106,6 +106,11 @@ export async function annotateImage(img: RgbImage, detections: Detection[], opts
 
   const pixels = blendMasks(img, detections, maskAlpha);
   const svg = overlaySvg(img.width, img.height, detections, lineWidth);
-  const canvas = sharp(pixels, { raw: { width: img.width, height: img.height, channels: 3 } }).composite([{ input: Buffer.from(svg), top: 0, left: 0 }]);
+  // composite leaves an alpha channel; render to raw first, then drop it, so a PNG is plain RGB
+  const drawn = await sharp(pixels, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .composite([{ input: Buffer.from(svg), top: 0, left: 0 }])
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const canvas = sharp(drawn.data, { raw: { width: drawn.info.width, height: drawn.info.height, channels: drawn.info.channels } }).removeAlpha();
   return format === 'png' ? canvas.png().toBuffer() : canvas.jpeg({ quality }).toBuffer();
 }

@@ -58,7 +58,8 @@ async function decodeEncoded(bytes: Uint8Array, path?: string): Promise<RgbImage
   if (bytes.length === 0) throw new YoloeTrtError('ERR_IMAGE_DECODE', `Cannot decode ${where}: it is empty`, { path });
   let result: { data: Buffer; info: sharp.OutputInfo };
   try {
-    result = await sharp(bytes, { failOn: 'error' })
+    // ignoreIcc: OpenCV (and so Ultralytics) ignores embedded colour profiles; converting them shifts pixels.
+    result = await sharp(bytes, { failOn: 'error', ignoreIcc: true })
       .rotate() // EXIF orientation
       .flatten({ background: { r: PAD_VALUE, g: PAD_VALUE, b: PAD_VALUE } })
       .toColourspace('srgb') // grey -> RGB, CMYK -> RGB, 16 -> 8 bit

@@ -17,6 +17,11 @@ function outputTypes(node: NodeProto, typeOf: (name: string) => number | undefin
   const op = node.opType ?? '';
   const input = (i: number): number | undefined => (node.input[i] ? typeOf(node.input[i]!) : undefined);
   const all = (t: number | undefined) => node.output.map(() => t);
+  if (op.startsWith('QLinear')) {
+    // quantized in, quantized out: the output zero point has the type of the 8-bit inputs
+    const q = node.input.find((n) => n && (typeOf(n) === DataType.INT8 || typeOf(n) === DataType.UINT8));
+    return all(q ? typeOf(q) : undefined);
+  }
   if (node.domain && node.domain !== 'ai.onnx' && node.domain !== 'com.microsoft') return all(undefined);
   if (ALWAYS_INT64.has(op)) return all(DataType.INT64);
   if (ALWAYS_BOOL.has(op)) return all(DataType.BOOL);

@@ -3,6 +3,10 @@
 #include <cctype>
 #include <sstream>
 
+#include "build_options.h"
+#include "errors.h"
+#include "file_io.h"
+
 namespace yoloe::trt {
 
 const char* calibrationAlgorithmName(CalibrationMethod method) {
@@ -110,6 +114,52 @@ std::string rewriteCalibrationCacheHeader(const std::string& text, int32_t runni
   const size_t newline = text.find('\n');
   const std::string body = newline == std::string::npos ? std::string() : text.substr(newline);
   return "TRT-" + std::to_string(runningVersion) + "-" + calibrationAlgorithmName(method) + body;
+}
+
+}  // namespace yoloe::trt
+
+namespace yoloe::trt {
+
+PreparedCache prepareCalibrationCache(const CalibrationOptions& options, int32_t runningVersionCode,
+                                      std::vector<std::string>& warnings) {
+  PreparedCache prepared{"", "none"};
+  if (options.cachePath.empty() || !fileExists(options.cachePath)) {
+    if (options.dataPath.empty()) {
+      throw BackendError(kErrCalibration, "INT8 calibration needs calibration images or an existing cache" +
+                                              (options.cachePath.empty() ? std::string() : " (" + options.cachePath + " does not exist)"));
+    }
+    return prepared;
+  }
+  const std::vector<char> bytes = readWholeFile(options.cachePath, kErrCalibration);
+  const std::string text(bytes.begin(), bytes.end());
+  const CacheInspection inspection = inspectCalibrationCache(text, runningVersionCode, options.method);
+  const std::string where = "Calibration cache " + options.cachePath;
+  switch (inspection.status) {
+    case CacheStatus::Valid:
+      prepared.text = text;
+      prepared.state = "used";
+      return prepared;
+    case CacheStatus::VersionMismatch:
+      if (options.rejectVersionMismatch) {
+        throw BackendError(kErrCalibration, where + ": " + inspection.problem +
+                                                " (refused because the cache version check is strict; delete the cache or allow rewriting)");
+      }
+      warnings.push_back(where + ": " + inspection.problem + "; header rewritten to the running version");
+      prepared.text = rewriteCalibrationCacheHeader(text, runningVersionCode, options.method);
+      prepared.state = "rewritten";
+      return prepared;
+    case CacheStatus::AlgorithmMismatch:
+    case CacheStatus::Corrupt:
+    case CacheStatus::Empty:
+      break;
+  }
+  if (options.dataPath.empty()) {
+    throw BackendError(kErrCalibration, where + " is unusable (" + inspection.problem +
+                                            ") and no calibration images were given to recalibrate");
+  }
+  warnings.push_back(where + " is unusable (" + inspection.problem + "); recalibrating");
+  prepared.state = "recalibrated";
+  return prepared;
 }
 
 }  // namespace yoloe::trt

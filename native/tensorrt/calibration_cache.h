@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace yoloe::trt {
 
@@ -36,5 +37,24 @@ CacheInspection inspectCalibrationCache(const std::string& text, int32_t running
 std::string rewriteCalibrationCacheHeader(const std::string& text, int32_t runningVersion, CalibrationMethod method);
 
 const char* cacheStatusName(CacheStatus status);
+
+}  // namespace yoloe::trt
+
+namespace yoloe::trt {
+
+struct CalibrationOptions;
+
+// What a build hands TensorRT as the calibration cache, decided before the build starts.
+struct PreparedCache {
+  std::string text;   // empty = no usable cache: calibrate from the data
+  std::string state;  // "none" | "used" | "rewritten" | "recalibrated"
+};
+
+// Reads options.cachePath (when set and present) and applies the policy:
+//   valid -> used; other TensorRT version -> header rewritten (or ERR_CALIBRATION when
+//   options.rejectVersionMismatch); other algorithm / corrupt / empty -> warning and recalibrate,
+//   or ERR_CALIBRATION when there is no calibration data to recalibrate from.
+PreparedCache prepareCalibrationCache(const CalibrationOptions& options, int32_t runningVersionCode,
+                                      std::vector<std::string>& warnings);
 
 }  // namespace yoloe::trt

@@ -1,23 +1,20 @@
-// Errors raised by the TensorRT backend. Header-free (no NvInfer.h, no napi.h): the binding
-// turns a BackendError into a JS Error whose `.code` is one of lib/errors.ts' codes.
+// Errors raised by the TensorRT backend: a yoloe::Error (native/core/error.h) whose code is one
+// of lib/errors.ts' codes, so the addon's guards turn it into a JS Error with that `.code`.
+// Header-free (no NvInfer.h, no napi.h).
 #pragma once
 
-#include <stdexcept>
 #include <string>
+
+#include "core/error.h"
 
 namespace yoloe::trt {
 
-class BackendError : public std::runtime_error {
+class BackendError : public yoloe::Error {
  public:
-  BackendError(std::string code, const std::string& message)
-      : std::runtime_error(message), code_(std::move(code)) {}
-  const std::string& code() const noexcept { return code_; }
-
- private:
-  std::string code_;
+  // `code` must be one of the constants below (stored as a pointer, never copied).
+  BackendError(const char* code, const std::string& message) : yoloe::Error(code, message) {}
 };
 
-// The codes the backend uses (a subset of YoloeTrtErrorCode in lib/errors.ts).
 inline constexpr const char* kErrUnavailable = "ERR_BACKEND_UNAVAILABLE";
 inline constexpr const char* kErrBackend = "ERR_BACKEND";
 inline constexpr const char* kErrMismatch = "ERR_ENGINE_MISMATCH";

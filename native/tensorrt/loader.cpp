@@ -114,3 +114,16 @@ const ParserLibrary& parserLibrary() {
 }
 
 }  // namespace yoloe::trt
+
+namespace yoloe::trt {
+
+LoadedLibraries loadInferLibrary() {
+  const InferLibrary& library = inferLibrary();
+  LoadedLibraries info;
+  info.inferPath = library.path;
+  info.inferVersion = formatVersion(library.version);
+  info.versionCode = library.versionCode;
+  return info;
+}
+
+}  // namespace yoloe::trt

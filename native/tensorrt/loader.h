@@ -1,3 +1,4 @@
+// Internal to native/tensorrt (includes NvInfer.h); the binding uses library_info.h.
 // Loads libnvinfer / libnvonnxparser at run time (dlopen): the addon never links TensorRT, so it
 // loads on machines without it and reports why TensorRT is unusable.
 #pragma once
@@ -6,23 +7,13 @@
 #include <string>
 #include <vector>
 
+#include <NvInfer.h>
+#include <NvOnnxParser.h>
+
+#include "library_info.h"
 #include "loader_paths.h"
 
-namespace nvinfer1 {
-class IBuilder;
-class IRuntime;
-class ILogger;
-class INetworkDefinition;
-}  // namespace nvinfer1
-namespace nvonnxparser {
-class IParser;
-}
-
 namespace yoloe::trt {
-
-// The version of the headers this file was compiled against.
-int headerMajor();
-std::string headerVersion();
 
 struct InferLibrary {
   std::string path;

@@ -1,0 +1,206 @@
+// Every CUDA kernel against its CPU twin on random inputs (exact comparisons: the kernels share
+// the twins' per-element code). Compiled as CUDA when the build has nvcc; without CUDA or
+// without a device, the comparisons are reported as NOT RUN.
+#include <cstdio>
+
+#include "harness.h"
+
+#if defined(YOLOE_WITH_CUDA)
+#include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <tuple>
+#include <vector>
+
+#include "core/candidates.h"
+#include "core/letterbox.h"
+#include "core/masks.h"
+#include "cuda/kernels.h"
+#endif
+
+namespace yoloe_test {
+
+constexpr int kGpuKernels = 3;  // letterbox, decode, masks
+
+#if !defined(YOLOE_WITH_CUDA)
+
+int runGpuKernelTests() {
+  std::printf("CUDA not compiled in: GPU comparisons not run\n");
+  return kGpuKernels;
+}
+
+#else
+
+using namespace yoloe;
+
+namespace {
+
+#define CUDA_OK(call)                                                                                  \
+  do {                                                                                                 \
+    const cudaError_t e_ = (call);                                                                     \
+    CHECK(e_ == cudaSuccess, "%s -> %s", #call, cudaGetErrorString(e_));                               \
+    if (e_ != cudaSuccess) return;                                                                     \
+  } while (0)
+
+template <typename T>
+T* toDevice(const std::vector<T>& h) {
+  T* d = nullptr;
+  if (cudaMalloc(reinterpret_cast<void**>(&d), sizeof(T) * std::max<size_t>(1, h.size())) != cudaSuccess) return nullptr;
+  if (!h.empty()) cudaMemcpy(d, h.data(), sizeof(T) * h.size(), cudaMemcpyHostToDevice);
+  return d;
+}
+
+template <typename T>
+std::vector<T> toHost(const T* d, size_t n) {
+  std::vector<T> h(n);
+  if (n) cudaMemcpy(h.data(), d, sizeof(T) * n, cudaMemcpyDeviceToHost);
+  return h;
+}
+
+void gpuLetterbox(Rng& rng) {
+  const int dims[][2] = {{810, 1080}, {1280, 720}, {33, 17}, {640, 640}, {1280, 1280}};
+  const int B = 5, W = 640, H = 640;
+  std::vector<uint8_t*> srcs;
+  std::vector<cuda::LetterboxImage> images;
+  std::vector<std::vector<uint8_t>> hostSrc;
+  for (int b = 0; b < B; b++) {
+    const int w = dims[b][0], h = dims[b][1];
+    std::vector<uint8_t> img(static_cast<size_t>(w) * h * 3);
+    for (auto& v : img) v = static_cast<uint8_t>(rng.next());
+    const double r = std::min(static_cast<double>(H) / h, static_cast<double>(W) / w);
+    LetterboxParams p;
+    p.dstW = W, p.dstH = H;
+    p.newW = static_cast<int>(std::nearbyint(w * r)), p.newH = static_cast<int>(std::nearbyint(h * r));
+    p.left = static_cast<int>(std::nearbyint((W - p.newW) / 2.0 - 0.1));
+    p.top = static_cast<int>(std::nearbyint((H - p.newH) / 2.0 - 0.1));
+    srcs.push_back(toDevice(img));
+    images.push_back(cuda::LetterboxImage{srcs.back(), w, h, w * 3, p});
+    hostSrc.push_back(std::move(img));
+  }
+  const size_t per = 3ull * W * H;
+  for (int fp16 = 0; fp16 < 2; fp16++) {
+    void* d = nullptr;
+    CUDA_OK(cudaMalloc(&d, per * B * (fp16 ? 2 : 4)));
+    CUDA_OK(cuda::launchLetterboxBatch(images.data(), B, d, fp16 != 0, nullptr));
+    CUDA_OK(cudaDeviceSynchronize());
+    for (int b = 0; b < B; b++) {
+      const auto& im = images[static_cast<size_t>(b)];
+      int diff = 0;
+      if (fp16) {
+        std::vector<uint16_t> want(per);
+        letterbox(hostSrc[static_cast<size_t>(b)].data(), im.srcW, im.srcH, im.srcStrideBytes, im.params, LetterboxOutput::F16_CHW, want.data());
+        const auto got = toHost(static_cast<uint16_t*>(d) + per * b, per);
+        for (size_t i = 0; i < per; i++) diff += got[i] != want[i];
+      } else {
+        std::vector<float> want(per);
+        letterbox(hostSrc[static_cast<size_t>(b)].data(), im.srcW, im.srcH, im.srcStrideBytes, im.params, LetterboxOutput::F32_CHW, want.data());
+        const auto got = toHost(static_cast<float*>(d) + per * b, per);
+        for (size_t i = 0; i < per; i++) diff += got[i] != want[i];
+      }
+      CHECK(diff == 0, "GPU letterbox image %d (%dx%d, fp16 %d): %d values differ from the twin", b, im.srcW, im.srcH, fp16, diff);
+    }
+    cudaFree(d);
+  }
+  for (auto* s : srcs) cudaFree(s);
+}
+
+void gpuDecode(Rng& rng) {
+  for (int trial = 0; trial < 8; trial++) {
+    const int nc = trial < 4 ? 80 : 4585, nm = 32, N = trial % 2 ? 8400 : 2100;
+    const int C = 4 + nc + nm;
+    const bool transposed = trial % 4 >= 2, multi = trial % 3 == 0;
+    std::vector<float> head(static_cast<size_t>(C) * N);
+    for (auto& v : head) v = rng.uniform(0, 1) * rng.uniform(0, 1) * rng.uniform(0, 1);
+    ScanOptions o;
+    o.conf = 0.25;
+    o.multiLabel = multi;
+    o.maxNms = 1 << 30;
+    const CandidateList want = scanRawHead(head.data(), HeadShape{C, N, nc, transposed}, o);
+    float* dHead = toDevice(head);
+    cuda::DeviceCandidate* dOut = nullptr;
+    int* dCount = nullptr;
+    const int cap = static_cast<int>(want.size()) + 16;
+    CUDA_OK(cudaMalloc(reinterpret_cast<void**>(&dOut), sizeof(cuda::DeviceCandidate) * cap));
+    CUDA_OK(cudaMalloc(reinterpret_cast<void**>(&dCount), sizeof(int)));
+    cuda::DecodeParams p;
+    p.channels = C, p.anchors = N, p.nc = nc, p.transposed = transposed, p.conf = 0.25, p.multiLabel = multi, p.capacity = cap;
+    CUDA_OK(cuda::launchDecodeCandidates(dHead, p, dOut, dCount, nullptr));
+    CUDA_OK(cudaDeviceSynchronize());
+    const int count = toHost(dCount, 1)[0];
+    auto got = toHost(dOut, static_cast<size_t>(std::min(count, cap)));
+    std::sort(got.begin(), got.end(), [](const cuda::DeviceCandidate& a, const cuda::DeviceCandidate& b) {
+      return std::tie(a.index, a.classId) < std::tie(b.index, b.classId);
+    });
+    bool same = count == static_cast<int>(want.size());
+    for (size_t i = 0; same && i < got.size(); i++) {
+      const auto& g = got[i];
+      same = g.index == want.indices[i] && g.classId == want.classIds[i] && g.score == want.scores[i] && g.x1 == want.boxes[4 * i] &&
+             g.y1 == want.boxes[4 * i + 1] && g.x2 == want.boxes[4 * i + 2] && g.y2 == want.boxes[4 * i + 3];
+    }
+    CHECK(same, "GPU decode trial %d (nc %d, transposed %d, multi %d): %d candidates, twin %zu", trial, nc, transposed, multi, count, want.size());
+    cudaFree(dHead), cudaFree(dOut), cudaFree(dCount);
+  }
+}
+
+void gpuMasks(Rng& rng) {
+  for (int retina = 0; retina < 2; retina++) {
+    MaskProtoShape s{32, 160, 160};
+    MaskGeometry g;
+    g.srcW = 810, g.srcH = 1080, g.dstW = 640, g.dstH = 640, g.ratio = 640.0 / 1080.0, g.left = 80, g.top = 0;
+    std::vector<float> protos(static_cast<size_t>(s.nm) * s.ph * s.pw);
+    for (auto& v : protos) v = rng.uniform(-1, 1);
+    const int n = 40;
+    std::vector<float> coeffs(static_cast<size_t>(n) * s.nm), boxes(4 * n);
+    for (auto& v : coeffs) v = rng.uniform(-1, 1);
+    for (int d = 0; d < n; d++) {
+      const float x = rng.uniform(0, 600), y = rng.uniform(0, 600);
+      boxes[4 * d] = x, boxes[4 * d + 1] = y, boxes[4 * d + 2] = x + rng.uniform(1, 300), boxes[4 * d + 3] = y + rng.uniform(1, 300);
+    }
+    const auto want = assembleMasks(protos.data(), s, coeffs.data(), boxes.data(), n, g, retina != 0);
+    const auto plans = planMasks(s, boxes.data(), n, g, retina != 0);
+    const cuda::MaskLayout layout = cuda::layoutMasks(plans);
+    float* dProtos = toDevice(protos);
+    float* dCoeffs = toDevice(coeffs);
+    cuda::MaskBuffers b{};
+    CUDA_OK(cudaMalloc(reinterpret_cast<void**>(&b.logits), sizeof(float) * std::max<int64_t>(1, layout.logitsCount)));
+    CUDA_OK(cudaMalloc(reinterpret_cast<void**>(&b.binary), std::max<int64_t>(1, layout.binaryBytes)));
+    CUDA_OK(cudaMalloc(reinterpret_cast<void**>(&b.output), std::max<int64_t>(1, layout.outputBytes)));
+    CUDA_OK(cudaMalloc(reinterpret_cast<void**>(&b.jobs), sizeof(cuda::MaskJob) * layout.jobs.size()));
+    CUDA_OK(cuda::launchAssembleMasks(dProtos, s, dCoeffs, g, retina != 0, layout, b, nullptr));
+    CUDA_OK(cudaDeviceSynchronize());
+    const auto out = toHost(b.output, static_cast<size_t>(layout.outputBytes));
+    int diff = 0;
+    for (int d = 0; d < n; d++) {
+      const auto& m = want[static_cast<size_t>(d)];
+      const auto& j = layout.jobs[static_cast<size_t>(d)];
+      for (size_t i = 0; i < m.data.size(); i++) diff += out[static_cast<size_t>(j.outputOffset) + i] != m.data[i];
+    }
+    CHECK(diff == 0, "GPU masks (retina %d): %d pixels differ from the twin", retina, diff);
+    cudaFree(dProtos), cudaFree(dCoeffs), cudaFree(b.logits), cudaFree(b.binary), cudaFree(b.output), cudaFree(b.jobs);
+  }
+}
+
+}  // namespace
+
+int runGpuKernelTests() {
+  int count = 0;
+  const cudaError_t err = cudaGetDeviceCount(&count);
+  if (err != cudaSuccess || count == 0) {
+    std::printf("no CUDA device, GPU comparisons not run (%s)\n", err != cudaSuccess ? cudaGetErrorString(err) : "0 devices");
+    return kGpuKernels;
+  }
+  cudaDeviceProp prop{};
+  cudaGetDeviceProperties(&prop, 0);
+  std::printf("GPU comparisons on %s (sm_%d%d)\n", prop.name, prop.major, prop.minor);
+  Rng rng(7);
+  const int before = failures;
+  gpuLetterbox(rng);
+  gpuDecode(rng);
+  gpuMasks(rng);
+  std::printf("GPU kernels vs twins: %d failures\n", failures - before);
+  return 0;
+}
+
+#endif
+
+}  // namespace yoloe_test

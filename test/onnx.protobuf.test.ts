@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { ProtoReader, ProtoWriter, packedField, readRepeated, WIRE_FIXED32, WIRE_LENGTH, WIRE_VARINT } from '../lib/onnx/protobuf.js';
+import { float32ToHalfBits, halfBitsToFloat32, float32ArrayToHalf } from '../lib/onnx/half.js';
+import { YoloeTrtError } from '../lib/errors.js';
+
+function bytesOf(write: (w: ProtoWriter) => void): Uint8Array {
+  const w = new ProtoWriter();
+  write(w);
+  return w.finish();
+}
+
+describe('protobuf varints', () => {
+  it('encodes the canonical wire bytes of known values', () => {
+    expect([...bytesOf((w) => w.varint(0))]).toEqual([0]);
+    expect([...bytesOf((w) => w.varint(1))]).toEqual([1]);
+    expect([...bytesOf((w) => w.varint(300))]).toEqual([0xac, 0x02]);
+    // int64 -1 is ten bytes of two's complement
+    expect([...bytesOf((w) => w.int64(-1))]).toEqual([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+  });
+
+  it('round-trips values across the whole 64-bit range', () => {
+    const values: bigint[] = [0n, 1n, 127n, 128n, 16383n, 16384n, 2n ** 31n - 1n, 2n ** 32n, 2n ** 53n - 1n, 2n ** 53n + 1n, 2n ** 63n - 1n, -1n, -(2n ** 63n), -123456789012345n];
+    for (const v of values) {
+      const bytes = bytesOf((w) => w.int64(v));
+      const r = new ProtoReader(bytes);
+      const back = r.readInt64();
+      expect(BigInt(back)).toBe(v);
+      expect(r.done).toBe(true);
+      // numbers come back as numbers when safe, bigints otherwise
+      expect(typeof back).toBe(v >= 1n - 2n ** 53n && v <= 2n ** 53n - 1n ? 'number' : 'bigint');
+      expect(new ProtoReader(bytes).readVarintBig()).toBe(BigInt.asUintN(64, v));
+    }
+    for (const n of [0, 1, 300, 2 ** 32 + 5, Number.MAX_SAFE_INTEGER]) {
+      expect(new ProtoReader(bytesOf((w) => w.varint(n))).readVarint()).toBe(n);
+    }
+  });
+
+  it('reads sign-extended int32 values', () => {
+    expect(new ProtoReader(bytesOf((w) => w.int64(-5))).readInt32()).toBe(-5);
+    expect(new ProtoReader(bytesOf((w) => w.int64(2 ** 31 - 1))).readInt32()).toBe(2 ** 31 - 1);
+  });
+
+  it('rejects truncated and over-long varints with ERR_MODEL_FORMAT', () => {
+    expect(() => new ProtoReader(Uint8Array.of(0x80, 0x80)).readVarint()).toThrow(YoloeTrtError);
+    expect(() => new ProtoReader(new Uint8Array(11).fill(0x80)).readVarintBig()).toThrow(/longer than 10 bytes/);
+    try {
+      new ProtoReader(Uint8Array.of(0x80)).readVarint();
+    } catch (e) {
+      expect((e as YoloeTrtError).code).toBe('ERR_MODEL_FORMAT');
+    }
+  });
+});
+
+describe('protobuf fixed and length-delimited fields', () => {
+  it('round-trips fixed32 floats and fixed64 doubles exactly', () => {
+    const floats = [0, -0, 1.5, -3.25, 3.4028234663852886e38, 2 ** -149, Math.fround(Math.PI)];
+    const bytes = bytesOf((w) => floats.forEach((f) => w.fixed32Float(f)));
+    expect(bytes.length).toBe(4 * floats.length);
+    const r = new ProtoReader(bytes);
+    for (const f of floats) expect(Object.is(r.readFixed32Float(), f)).toBe(true);
+    const doubles = [Math.PI, -1e300, 5e-324];
+    const r2 = new ProtoReader(bytesOf((w) => doubles.forEach((d) => w.fixed64Double(d))));
+    for (const d of doubles) expect(r2.readFixed64Double()).toBe(d);
+  });
+
+  it('writes strings and bytes with a length prefix and reads views without copying', () => {
+    const big = new Uint8Array(5000).map((_, i) => i & 0xff);
+    const bytes = bytesOf((w) => {
+      w.stringField(8, 'héllo');
+      w.bytesField(9, big);
+    });
+    const r = new ProtoReader(bytes);
+    expect(r.readTag()).toEqual([8, WIRE_LENGTH]);
+    expect(r.readString()).toBe('héllo');
+    expect(r.readTag()).toEqual([9, WIRE_LENGTH]);
+    const view = r.readBytes();
+    expect(view).toEqual(big);
+    expect(view.buffer).toBe(bytes.buffer); // a view into the input, not a copy
+  });
+
+  it('reads repeated scalars both packed and unpacked', () => {
+    const packed = bytesOf((w) => packedField(w, 7, (p) => [1, -1, 2 ** 40].forEach((v) => p.int64(v))));
+    const unpacked = bytesOf((w) => [1, -1, 2 ** 40].forEach((v) => w.int64Field(7, v)));
+    for (const bytes of [packed, unpacked]) {
+      const r = new ProtoReader(bytes);
+      const out: (number | bigint)[] = [];
+      while (!r.done) {
+        const [field, wire] = r.readTag();
+        expect(field).toBe(7);
+        readRepeated(r, wire, WIRE_VARINT, (s) => s.readInt64(), out);
+      }
+      expect(out).toEqual([1, -1, 2 ** 40]);
+    }
+    const floats = bytesOf((w) => packedField(w, 4, (p) => [0.5, 2].forEach((v) => p.fixed32Float(v))));
+    const r = new ProtoReader(floats);
+    const [, wire] = r.readTag();
+    const out: number[] = [];
+    readRepeated(r, wire, WIRE_FIXED32, (s) => s.readFixed32Float(), out);
+    expect(out).toEqual([0.5, 2]);
+  });
+
+  it('skips unknown fields of every wire type and returns their exact bytes', () => {
+    const bytes = bytesOf((w) => {
+      w.int64Field(100, -7);
+      w.tag(101, 1);
+      w.fixed64Double(1.25);
+      w.stringField(102, 'keep me');
+      w.tag(103, 5);
+      w.fixed32Float(2);
+    });
+    const r = new ProtoReader(bytes);
+    const pieces: Uint8Array[] = [];
+    while (!r.done) {
+      const start = r.pos;
+      const [field, wire] = r.readTag();
+      pieces.push(r.skip(field, wire, start).bytes);
+    }
+    expect(pieces.length).toBe(4);
+    expect(Buffer.concat(pieces)).toEqual(Buffer.from(bytes));
+    expect(() => new ProtoReader(Uint8Array.of(0x0b)).skip(1, 3, 0)).toThrow(/wire type 3/);
+  });
+});
+
+describe('half precision', () => {
+  it('converts exactly representable values and rounds to nearest even', () => {
+    const cases: [number, number][] = [[0, 0x0000], [1, 0x3c00], [-2, 0xc000], [65504, 0x7bff], [2 ** -24, 0x0001], [2 ** -14, 0x0400], [0.5, 0x3800], [Infinity, 0x7c00]];
+    for (const [v, bits] of cases) {
+      expect(float32ToHalfBits(v)).toBe(bits);
+      expect(halfBitsToFloat32(bits)).toBe(v);
+    }
+    // 1 + 2^-11 is a tie between 1 and 1 + 2^-10: even mantissa (1) wins
+    expect(float32ToHalfBits(1 + 2 ** -11)).toBe(0x3c00);
+    expect(float32ToHalfBits(1 + 3 * 2 ** -11)).toBe(0x3c02);
+    expect(Number.isNaN(halfBitsToFloat32(float32ToHalfBits(NaN)))).toBe(true);
+    expect(float32ToHalfBits(1e6)).toBe(0x7c00);
+  });
+
+  it('clamps out-of-range values to ±65504 when converting arrays', () => {
+    expect([...float32ArrayToHalf([1e6, -1e6, 3])]).toEqual([0x7bff, 0xfbff, 0x4200]);
+  });
+
+  it('round-trips every half value through float32', () => {
+    const mismatches: number[] = [];
+    for (let bits = 0; bits < 0x10000; bits++) {
+      const v = halfBitsToFloat32(bits);
+      if (!Number.isNaN(v) && float32ToHalfBits(v) !== bits) mismatches.push(bits);
+    }
+    expect(mismatches).toEqual([]);
+  });
+});
