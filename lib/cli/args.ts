@@ -1,11 +1,15 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { YoloeTrtError } from '../errors.js';
 
+type FlagSpec = { type: 'string' | 'boolean'; short?: string };
+type Flags<T extends Record<string, FlagSpec>> = { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string } & { help?: boolean };
+
 /** Parses a sub-command's argv with node:util, turning its errors into our typed ones. */
-export function parseCommand<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T) {
+export function parseCommand<T extends Record<string, FlagSpec>>(argv: string[], options: T): { values: Flags<T>; positionals: string[] } {
   try {
-    const all = { help: { type: 'boolean', short: 'h' }, ...options } as const;
-    return parseArgs({ args: argv, options: all, allowPositionals: true, strict: true });
+    const all = { help: { type: 'boolean', short: 'h' }, ...options } as NonNullable<ParseArgsConfig['options']>;
+    const { values, positionals } = parseArgs({ args: argv, options: all, allowPositionals: true, strict: true });
+    return { values: values as Flags<T>, positionals };
   } catch (cause) {
     throw new YoloeTrtError('ERR_INVALID_OPTION', (cause as Error).message, undefined, { cause });
   }

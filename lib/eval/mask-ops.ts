@@ -4,12 +4,16 @@
  * must equal pycocotools' to 0.001, so the rasteriser reproduces its integer arithmetic.
  * RLE counts are column-major (x outer, y inner) and start with a run of zeros.
  */
-import type { BinaryMask, CocoRle } from '../types.js';
+import type { CocoRle } from '../types.js';
 import { YoloeTrtError } from '../errors.js';
+import { maskToRle, rleArea, rleToMask } from '../decode/rle.js';
 import { decompressRle } from './rle-codec.js';
 import type { CocoSegmentation } from './types.js';
 
 export type Box = [number, number, number, number]; // x, y, w, h
+
+// mask <-> RLE and the area are shared with decode/ (same COCO conventions)
+export { maskToRle as rleFromMask, rleArea, rleToMask };
 
 /** The C cast `(int)` of a double: truncation toward zero (NaN only occurs where unused). */
 const toInt = Math.trunc;
@@ -114,13 +118,6 @@ export function polygonToRle(xy: ArrayLike<number>, height: number, width: numbe
 export function boxToRle(box: Box, height: number, width: number): CocoRle {
   const [x, y, w, h] = box;
   return polygonToRle([x, y, x, y + h, x + w, y + h, x + w, y], height, width);
-}
-
-/** Number of foreground pixels. */
-export function rleArea(rle: CocoRle): number {
-  let area = 0;
-  for (let i = 1; i < rle.counts.length; i += 2) area += rle.counts[i]!;
-  return area;
 }
 
 /** Tight bounding box [x, y, w, h] of the foreground, as pycocotools' rleToBbox ([0,0,0,0] when empty). */
@@ -281,48 +278,6 @@ export function rleIouMatrix(dets: CocoRle[], gts: CocoRle[], iscrowd: ArrayLike
     }
     return row;
   });
-}
-
-/** Encodes a row-major binary mask (non-zero = object) as COCO RLE. */
-export function rleFromMask(mask: BinaryMask): CocoRle {
-  const { width: w, height: h, data } = mask;
-  if (data.length !== w * h) {
-    throw new YoloeTrtError('ERR_SHAPE', `A ${w}x${h} mask needs ${w * h} values but has ${data.length}`);
-  }
-  const counts: number[] = [];
-  let current = 0;
-  let run = 0;
-  for (let x = 0; x < w; x++) {
-    for (let i = x; i < w * h; i += w) {
-      const value = data[i] !== 0 ? 1 : 0;
-      if (value !== current) {
-        counts.push(run);
-        run = 0;
-        current = value;
-      }
-      run++;
-    }
-  }
-  counts.push(run);
-  return { size: [h, w], counts };
-}
-
-/** Decodes an RLE to a row-major binary mask (for tests and debugging). */
-export function rleToMask(rle: CocoRle): BinaryMask {
-  const [h, w] = rle.size;
-  const data = new Uint8Array(h * w);
-  let position = 0;
-  for (let i = 0; i < rle.counts.length; i++) {
-    const run = rle.counts[i]!;
-    if (i % 2 === 1) {
-      for (let p = position; p < position + run; p++) {
-        const x = Math.floor(p / h);
-        data[(p - x * h) * w + x] = 1;
-      }
-    }
-    position += run;
-  }
-  return { width: w, height: h, data };
 }
 
 function isCompressed(seg: object): seg is { size: [number, number]; counts: string } {

@@ -4,9 +4,10 @@
 
 #include "bindings.h"
 
-#if __has_include("tensorrt_binding.h")
+// CMake defines YOLOE_HAVE_TENSORRT_BINDING when it compiles tensorrt_binding.cpp.
+#if __has_include("tensorrt_binding.h") && defined(YOLOE_HAVE_TENSORRT_BINDING)
 #include "tensorrt_binding.h"
-#define YOLOE_HAVE_TENSORRT_BINDING 1
+#define YOLOE_REGISTER_TENSORRT 1
 #endif
 
 namespace {
@@ -18,7 +19,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterMasks(env, exports);
   RegisterHistogram(env, exports);
   RegisterCapabilities(env, exports);
-#if defined(YOLOE_HAVE_TENSORRT_BINDING)
+#if defined(YOLOE_REGISTER_TENSORRT)
   yoloe::addon::RegisterTensorRt(env, exports);
 #endif
   return exports;

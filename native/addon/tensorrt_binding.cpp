@@ -325,12 +325,11 @@ class JsProgressSink : public ProgressSink {
     if (!released_) fn_.Release();
     released_ = true;
   }
-  std::shared_ptr<std::atomic<bool>> cancelFlag() { return cancel_; }
 
  private:
   void send(const char* type, const std::string& phase, const std::string& parent, int32_t step, int32_t steps) {
-    if (cancelRequested.load()) return;
-    auto cancel = cancel_;
+    if (cancelled()) return;
+    auto cancel = cancelFlag();
     fn_.NonBlockingCall([cancel, type, phase, parent, step, steps](Napi::Env env, Napi::Function callback) {
       if (cancel->load()) return;
       Napi::Object event = Napi::Object::New(env);
@@ -346,12 +345,9 @@ class JsProgressSink : public ProgressSink {
         cancel->store(true);  // a throwing progress callback stops the build rather than crashing it
       }
     });
-    // The JS side answers asynchronously: copy its verdict into the flag TensorRT polls.
-    if (cancel_->load()) cancelRequested.store(true);
   }
 
   Napi::ThreadSafeFunction fn_;
-  std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);
   bool released_ = false;
 };
 

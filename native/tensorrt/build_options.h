@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -51,8 +52,14 @@ class ProgressSink {
   virtual void phaseStart(const std::string& phase, const std::string& parent, int32_t steps) = 0;
   virtual void stepComplete(const std::string& phase, int32_t step) = 0;
   virtual void phaseFinish(const std::string& phase) = 0;
-  // Set from the JS thread; the builder stops at its next step.
-  std::atomic<bool> cancelRequested{false};
+  // Cancellation may be asked from another thread (JavaScript's); the builder stops at its next
+  // step. The flag is shared so callbacks still queued after the build can reach it safely.
+  bool cancelled() const { return cancel_->load(); }
+  void requestCancel() { cancel_->store(true); }
+  std::shared_ptr<std::atomic<bool>> cancelFlag() const { return cancel_; }
+
+ private:
+  std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);
 };
 
 struct GpuDescription {

@@ -287,7 +287,7 @@ BuildResult buildSerializedEngine(const BuildOptions& options, ProgressSink* pro
   if (feed && feed->cacheWritten() && result.calibrationCache == "none") result.calibrationCache = "written";
 #endif
   if (!plan || plan->size() == 0) {
-    if (progress != nullptr && progress->cancelRequested.load()) throw BackendError(kErrBackend, "Engine build cancelled");
+    if (progress != nullptr && progress->cancelled()) throw BackendError(kErrBackend, "Engine build cancelled");
     throw BackendError(kErrBackend, logger.errorSummary("TensorRT could not build the engine"));
   }
   saveTimingCache(*config, options, result);

@@ -25,7 +25,7 @@ CalibrationFeed::CalibrationFeed(std::unique_ptr<CalibrationData> data, std::str
 
 bool CalibrationFeed::nextBatch(void* bindings[], char const* names[], int32_t nbBindings) noexcept {
   if (!data_ || !failure_.empty()) return false;
-  if (progress_ != nullptr && progress_->cancelRequested.load()) {
+  if (progress_ != nullptr && progress_->cancelled()) {
     failure_ = "Engine build cancelled during calibration";
     return false;
   }

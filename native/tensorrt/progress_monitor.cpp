@@ -21,7 +21,7 @@ bool ProgressMonitor::stepComplete(char const* phaseName, int32_t step) noexcept
     sink_.stepComplete(text(phaseName), step);
   } catch (...) {
   }
-  return !sink_.cancelRequested.load();
+  return !sink_.cancelled();
 }
 
 void ProgressMonitor::phaseFinish(char const* phaseName) noexcept {
