@@ -1,4 +1,199 @@
-/** Placeholder until the TensorRT part lands its own declaration of the `tensorrt` binding. */
+/**
+ * `binding.tensorrt`: the TensorRT backend of the native addon (native/addon/tensorrt_binding.cpp
+ * over native/tensorrt). Always present on a loaded addon. In an addon built WITHOUT TensorRT
+ * headers, `compiled` is false, `probe()` says so (and still reports the library search), the
+ * header-free helpers work, and buildEngine / loadEngine / engineInfo / infer / inferImages /
+ * releaseEngine throw an Error with code 'ERR_BACKEND_UNAVAILABLE'.
+ * Every error carries a lib/errors.ts `code`.
+ */
+
+/** What is compiled in, what the run-time library search found, and why TensorRT is unusable. */
+export interface TensorRtProbe {
+  /** built with TensorRT headers (the engine functions work) */
+  compiled: boolean;
+  /** TensorRT is loadable: compiled and libnvinfer of the headers' major found */
+  usable: boolean;
+  /** libnvinfer was found (possibly by an addon without headers) */
+  found: boolean;
+  /** "built without TensorRT headers" | "TensorRT library not loadable" when not usable */
+  reason?: string;
+  /** the headers compiled against, "10.3.0"; absent when not compiled */
+  headerVersion?: string;
+  /** majors the search accepts: the headers' one, or [10, 11] when not compiled */
+  acceptedMajors: number[];
+  /** every path tried for libnvinfer, in order (TENSORRT_LIB_DIR, LD_LIBRARY_PATH, standard dirs, bare names) */
+  searchedPaths: string[];
+  /** the library loaded and its version ("10.3.0") */
+  library?: string;
+  version?: string;
+  /** the full not-found / refused message, listing each path and why it failed */
+  error?: string;
+  /** GPU letterbox (native/cuda) compiled in */
+  gpuPreprocessing: boolean;
+}
+
+export interface TensorRtLibrarySearch {
+  majors: number[];
+  dirs: string[];
+  nvinfer: string[];
+  nvonnxparser: string[];
+}
+
+export interface NativeEngineHeader {
+  kind: 'yoloe' | 'ultralytics' | 'raw';
+  /** yoloe files only; 0 otherwise */
+  formatVersion: number;
+  /** the metadata JSON text ('' for raw plans) */
+  metadata: string;
+  planOffset: number;
+}
+
+export interface NativeCacheInspection {
+  status: 'valid' | 'version-mismatch' | 'algorithm-mismatch' | 'corrupt' | 'empty';
+  /** version code in the header (major*10000 + minor*100 + patch), 0 when unreadable */
+  version: number;
+  algorithm: string;
+  entries: number;
+  problem: string;
+  /** the cache with its header retargeted to the running version (version-mismatch only) */
+  rewritten: string | null;
+}
+
+/** One validated build job (lib/build-engine.ts makes it). */
+export interface NativeBuildOptions {
+  onnx: string;
+  precision: 'fp32' | 'fp16' | 'int8' | 'best';
+  /** types from the ONNX (Q/DQ or FP16 graph): kSTRONGLY_TYPED on TensorRT 10, always on 11 */
+  stronglyTyped?: boolean;
+  /** optimization profile per input; `input` '' = the first input */
+  shapes?: { input: string; min: number[]; opt: number[]; max: number[] }[];
+  /** workspace pool limit in bytes; default TensorRT's */
+  workspace?: number;
+  timingCache?: string;
+  optimizationLevel?: number;
+  dlaCore?: number;
+  gpuFallback?: boolean;
+  device?: number;
+  calibration?: {
+    /** YOLOECAL tensor file (lib/quantize/calibration-set.ts writeCalibrationTensorFile) */
+    data?: string;
+    cache?: string;
+    method?: 'entropy' | 'minmax';
+    /** refuse (ERR_CALIBRATION) a cache from another TensorRT version instead of rewriting its header */
+    rejectVersionMismatch?: boolean;
+  };
+}
+
+export interface NativeBuildProgress {
+  type: 'start' | 'step' | 'finish';
+  phase: string;
+  parent?: string;
+  /** 'start': number of steps of the phase */
+  steps?: number;
+  /** 'step': the step just completed, 0-based */
+  step?: number;
+}
+
+export interface NativeGpu {
+  name: string;
+  /** "8.7" */
+  computeCapability: string;
+  integrated: boolean;
+  memoryBytes: number;
+}
+
+export interface NativeBuildResult {
+  /** the serialized plan (no header) */
+  plan: Buffer;
+  tensorrtVersion: string;
+  tensorrtVersionCode: number;
+  gpu: NativeGpu;
+  warnings: string[];
+  calibrationCache: 'none' | 'used' | 'rewritten' | 'written' | 'recalibrated';
+  timingCacheSaved: boolean;
+}
+
+/** An opaque, type-tagged engine handle. */
+export interface NativeEngineHandle {
+  readonly __yoloeTrtEngine: unique symbol;
+}
+
+export interface NativeEngineTensor {
+  name: string;
+  dtype: 'float32' | 'float16' | 'int8' | 'int32' | 'bool' | 'uint8' | 'int64';
+  /** -1 where dynamic */
+  dims: number[];
+  /** inputs: profile 0 range */
+  min?: number[];
+  opt?: number[];
+  max?: number[];
+}
+
+export interface NativeEngineInfo {
+  inputs: NativeEngineTensor[];
+  outputs: NativeEngineTensor[];
+  tensorrtVersion: string;
+  gpu: NativeGpu;
+  /** mapped pinned memory instead of copies (integrated GPUs such as Jetson) */
+  zeroCopy: boolean;
+  gpuPreprocessing: boolean;
+  stats: { contexts: number; runs: number; graphReplays: number; graphsDisabled: boolean };
+}
+
+export interface NativeInputTensor {
+  name: string;
+  dims: number[];
+  data: Float32Array | Uint16Array | Int8Array | Uint8Array | Int32Array | BigInt64Array;
+}
+
+export interface NativeOutputTensor {
+  name: string;
+  dtype: NativeEngineTensor['dtype'];
+  dims: number[];
+  data: Float32Array | Uint16Array | Int8Array | Uint8Array | Int32Array | BigInt64Array;
+}
+
+/** Images letterboxed on the GPU into the engine's single input (geometry from lib/image/letterbox.ts). */
+export interface NativeImageBatch {
+  images: {
+    data: Uint8Array;
+    width: number;
+    height: number;
+    /** bytes between rows; default width * 3 */
+    stride?: number;
+    newWidth: number;
+    newHeight: number;
+    left: number;
+    top: number;
+  }[];
+  inputWidth: number;
+  inputHeight: number;
+  /** default 114 */
+  padValue?: number;
+}
+
 export interface TensorRtBinding {
-  [k: string]: unknown;
+  /** built with TensorRT headers */
+  readonly compiled: boolean;
+  probe(): TensorRtProbe;
+  /** the search the loader makes, for an environment ({ TENSORRT_LIB_DIR, LD_LIBRARY_PATH }; default process.env) */
+  librarySearch(env?: { TENSORRT_LIB_DIR?: string; LD_LIBRARY_PATH?: string }): TensorRtLibrarySearch;
+  /** the C++ twin of lib/backends/engine-file.ts parseEngineHeader */
+  parseEngineHeader(bytes: Uint8Array, fileSize?: number): NativeEngineHeader;
+  /** the bytes a yoloe engine file has before its plan */
+  encodeEngineHeader(metadataJson: string): Buffer;
+  /** the check a build makes on a calibration cache before TensorRT sees it */
+  inspectCalibrationCache(text: string, runningVersionCode: number, method: 'entropy' | 'minmax'): NativeCacheInspection;
+  /** reads one batch of a YOLOECAL calibration tensor file exactly as the C++ calibrators do */
+  readCalibrationBatch(path: string, index: number): { dims: number[]; batches: number; data: Float32Array };
+
+  /** builds a plan; `onProgress` returning false cancels the build at TensorRT's next step */
+  buildEngine(options: NativeBuildOptions, onProgress?: (event: NativeBuildProgress) => boolean | void): Promise<NativeBuildResult>;
+  /** deserializes an engine file (any of the three layouts) or a plan */
+  loadEngine(source: string | Uint8Array, options?: { device?: number; maxContexts?: number; cudaGraphs?: boolean }): Promise<NativeEngineHandle>;
+  engineInfo(handle: NativeEngineHandle): NativeEngineInfo;
+  infer(handle: NativeEngineHandle, inputs: NativeInputTensor[]): Promise<NativeOutputTensor[]>;
+  inferImages(handle: NativeEngineHandle, batch: NativeImageBatch): Promise<NativeOutputTensor[]>;
+  /** drops the handle's engine; running inferences finish first */
+  releaseEngine(handle: NativeEngineHandle): void;
 }

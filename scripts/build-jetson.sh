@@ -29,7 +29,7 @@ ls /usr/include/aarch64-linux-gnu/NvInfer.h >/dev/null 2>&1 || echo "warning: Te
 
 # prebuildify runs scripts/prebuild-shim.cjs, which hands YOLOE_CUDA_ARCHS to CMake
 export YOLOE_CUDA_ARCHS="$archs"
-npx prebuildify --napi --strip --name yoloe-trt --node-gyp scripts/prebuild-shim.cjs
+npx prebuildify --napi --strip --name yoloe-trt.napi --node-gyp scripts/prebuild-shim.cjs
 
 node -e "
 const p = require('node-gyp-build').resolve('.');

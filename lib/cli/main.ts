@@ -2,6 +2,8 @@ import { YoloeTrtError } from '../errors.js';
 import { detectCommand, detectUsage } from './detect.js';
 import { inspectCommand, inspectUsage } from './inspect.js';
 import { demoCommand, demoUsage } from './demo.js';
+import { doctorCommand, doctorUsage } from './doctor.js';
+import { buildCommand, buildUsage } from './build.js';
 
 type Command = (argv: string[], out: NodeJS.WritableStream) => Promise<void>;
 
@@ -9,6 +11,8 @@ type Command = (argv: string[], out: NodeJS.WritableStream) => Promise<void>;
 const commands: Record<string, { run: () => Promise<Command>; usage: string }> = {
   detect: { run: async () => detectCommand, usage: detectUsage },
   inspect: { run: async () => inspectCommand, usage: inspectUsage },
+  build: { run: async () => buildCommand, usage: buildUsage },
+  doctor: { run: async () => doctorCommand, usage: doctorUsage },
   demo: { run: async () => demoCommand, usage: demoUsage },
 };
 

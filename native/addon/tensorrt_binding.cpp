@@ -10,6 +10,7 @@
 #include "errors.h"
 #include "job.h"
 #include "tensorrt/calibration_cache.h"
+#include "tensorrt/calibration_data.h"
 #include "tensorrt/engine_file.h"
 #include "tensorrt/errors.h"
 #include "tensorrt/library_open.h"
@@ -201,6 +202,27 @@ Napi::Value InspectCalibrationCache(const Napi::CallbackInfo& info) {
     result.Set("rewritten", inspection.status == CacheStatus::VersionMismatch
                                 ? Napi::Value(Napi::String::New(env, rewriteCalibrationCacheHeader(text, running, method)))
                                 : env.Null());
+    return result;
+  });
+}
+
+// readCalibrationBatch(path, index) -> { dims, batches, data: Float32Array } as the calibrators
+// read it (so the TypeScript writer can be checked against the C++ reader).
+Napi::Value ReadCalibrationBatch(const Napi::CallbackInfo& info) {
+  return guarded(info.Env(), [&]() -> Napi::Value {
+    Napi::Env env = info.Env();
+    CalibrationData data(stringArg(info, 0, "path"));
+    if (info.Length() < 2 || !info[1].IsNumber() || info[1].As<Napi::Number>().DoubleValue() < 0 ||
+        info[1].As<Napi::Number>().DoubleValue() >= static_cast<double>(data.batchCount())) {
+      throwCoded(env, kErrInvalidOption, "Expected a batch index below " + std::to_string(data.batchCount()) +
+                                             " for index but received " + describe(info.Length() > 1 ? info[1] : env.Undefined()));
+    }
+    Napi::Float32Array batch = Napi::Float32Array::New(env, data.batchBytes() / sizeof(float));
+    data.readBatch(static_cast<size_t>(info[1].As<Napi::Number>().Int64Value()), batch.Data());
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("dims", numberArray(env, data.batchDims()));
+    result.Set("batches", static_cast<double>(data.batchCount()));
+    result.Set("data", batch);
     return result;
   });
 }
@@ -688,6 +710,7 @@ void RegisterTensorRt(Napi::Env env, Napi::Object exports) {
   tensorrt.Set("parseEngineHeader", Napi::Function::New(env, ParseEngineHeader, "parseEngineHeader"));
   tensorrt.Set("encodeEngineHeader", Napi::Function::New(env, EncodeEngineHeader, "encodeEngineHeader"));
   tensorrt.Set("inspectCalibrationCache", Napi::Function::New(env, InspectCalibrationCache, "inspectCalibrationCache"));
+  tensorrt.Set("readCalibrationBatch", Napi::Function::New(env, ReadCalibrationBatch, "readCalibrationBatch"));
   registerEngineFunctions(env, tensorrt);
   exports.Set("tensorrt", tensorrt);
 }

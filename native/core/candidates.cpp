@@ -27,13 +27,12 @@ CandidateList scan(const T* image, const HeadShape& shape, const ScanOptions& op
   const bool filter = opts.filterClasses;
   auto allowed = [&](int c) { return !filter || (static_cast<size_t>(c) < opts.allowed.size() && opts.allowed[static_cast<size_t>(c)]); };
 
-  std::vector<float> bestScore(static_cast<size_t>(n));
+  // best starts at the threshold: only scores above conf can win (NaN never does)
+  std::vector<float> bestScore(static_cast<size_t>(n), threshold);
   std::vector<int> bestClass(static_cast<size_t>(n), 0);
   if (!shape.transposed) {
     // class-major: one sequential pass per class row (fast for thousands of classes)
-    const T* row0 = image + 4 * static_cast<int64_t>(n);
-    for (int a = 0; a < n; a++) bestScore[static_cast<size_t>(a)] = headValue(row0 + a);
-    for (int c = 1; c < nc; c++) {
+    for (int c = 0; c < nc; c++) {
       const T* row = image + (4 + static_cast<int64_t>(c)) * n;
       for (int a = 0; a < n; a++) {
         const float v = headValue(row + a);
@@ -44,7 +43,7 @@ CandidateList scan(const T* image, const HeadShape& shape, const ScanOptions& op
       }
     }
   } else {
-    for (int a = 0; a < n; a++) bestClassOf(image, s, a, nc, &bestScore[static_cast<size_t>(a)], &bestClass[static_cast<size_t>(a)]);
+    for (int a = 0; a < n; a++) bestClassOf(image, s, a, nc, threshold, &bestScore[static_cast<size_t>(a)], &bestClass[static_cast<size_t>(a)]);
   }
 
   CandidateList out;

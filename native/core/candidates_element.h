@@ -1,6 +1,6 @@
 // Per-anchor maths of the raw-head candidate scan, shared by the CPU twin (candidates.cpp) and
 // the CUDA decode kernel (native/cuda/decode.cu). Semantics of lib/decode/candidates.ts:
-// best class = first maximum (strict >), candidate iff score > conf (strict), box = Ultralytics'
+// best class = first maximum among the scores > conf (strict; NaN ignored), candidate iff one exists, box = Ultralytics'
 // xywh2xyxy on float32 (w / 2 exact, sums rounded to float32).
 #pragma once
 
@@ -47,13 +47,15 @@ YOLOE_HD void xywhToXyxy(float cx, float cy, float w, float h, float* out) {
   out[3] = cy + dh;
 }
 
-// Best class of one anchor (first on ties; a NaN first score is never beaten, like the TS scan).
+// Best class of one anchor among the scores above the threshold (first on ties; NaN never
+// wins): starts at the threshold, as lib/decode/candidates.ts does. Returns false when no
+// class is above it.
 template <typename T>
-YOLOE_HD void bestClassOf(const T* image, HeadStrides s, int anchor, int nc, float* bestScore, int* bestClass) {
+YOLOE_HD bool bestClassOf(const T* image, HeadStrides s, int anchor, int nc, float threshold, float* bestScore, int* bestClass) {
   const T* p = image + 4 * s.channel + anchor * s.anchor;
-  float best = headValue(p);
+  float best = threshold;
   int bestC = 0;
-  for (int c = 1; c < nc; c++) {
+  for (int c = 0; c < nc; c++) {
     const float v = headValue(p + c * s.channel);
     if (v > best) {
       best = v;
@@ -62,6 +64,7 @@ YOLOE_HD void bestClassOf(const T* image, HeadStrides s, int anchor, int nc, flo
   }
   *bestScore = best;
   *bestClass = bestC;
+  return best > threshold;
 }
 
 }  // namespace yoloe

@@ -16,8 +16,7 @@ __global__ void decodeKernel(const T* head, DecodeParams p, float threshold, Dev
   const HeadStrides s = headStrides(p.channels, p.anchors, p.transposed);
   float best;
   int bestC;
-  bestClassOf(head, s, a, p.nc, &best, &bestC);
-  if (!(best > threshold)) return;
+  if (!bestClassOf(head, s, a, p.nc, threshold, &best, &bestC)) return;
   const T* q = head + a * s.anchor;
   float box[4];
   xywhToXyxy(headValue(q), headValue(q + s.channel), headValue(q + 2 * s.channel), headValue(q + 3 * s.channel), box);

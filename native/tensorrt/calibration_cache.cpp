@@ -1,6 +1,7 @@
 #include "calibration_cache.h"
 
 #include <cctype>
+#include <set>
 #include <sstream>
 
 #include "build_options.h"
@@ -35,8 +36,19 @@ void stripCarriageReturn(std::string& line) {
   if (!line.empty() && line.back() == '\r') line.pop_back();
 }
 
+std::string trimmed(const std::string& text) {
+  size_t begin = 0, end = text.size();
+  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
+  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
+  return text.substr(begin, end - begin);
+}
+
+// Known encodings only: major*1000+minor*100+patch before 10 (4 digits), major*10000+... from 10.
+bool knownVersionCode(int64_t value) { return (value >= 1000 && value < 10000) || (value >= 100000 && value < 10000000); }
+
 // "TRT-100300-EntropyCalibration2" -> version 100300, algorithm "EntropyCalibration2".
-bool parseHeader(const std::string& line, int32_t& version, std::string& algorithm) {
+bool parseHeader(const std::string& rawLine, int32_t& version, std::string& algorithm) {
+  const std::string line = trimmed(rawLine);
   if (line.rfind("TRT-", 0) != 0) return false;
   const size_t dash = line.find('-', 4);
   if (dash == std::string::npos || dash == 4 || dash - 4 > 9) return false;
@@ -46,16 +58,22 @@ bool parseHeader(const std::string& line, int32_t& version, std::string& algorit
     value = value * 10 + (line[i] - '0');
   }
   algorithm = line.substr(dash + 1);
-  if (algorithm.empty()) return false;
+  if (algorithm.empty() || !knownVersionCode(value)) return false;
+  for (char c : algorithm) {
+    if (!std::isalnum(static_cast<unsigned char>(c))) return false;
+  }
   version = static_cast<int32_t>(value);
   return true;
 }
 
-bool isScaleLine(const std::string& line) {
-  const size_t colon = line.rfind(": ");
+// "<name>: <hex>": the value follows the LAST colon (tensor names may hold colons), 1..8 hex
+// digits, as lib/quantize/trt-cache.ts reads it.
+bool parseScaleLine(const std::string& line, std::string& name) {
+  const size_t colon = line.rfind(':');
   if (colon == std::string::npos || colon == 0) return false;
-  const std::string hex = line.substr(colon + 2);
-  if (hex.size() != 8) return false;
+  name = line.substr(0, colon);
+  const std::string hex = trimmed(line.substr(colon + 1));
+  if (hex.empty() || hex.size() > 8) return false;
   for (char c : hex) {
     if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
   }
@@ -79,13 +97,20 @@ CacheInspection inspectCalibrationCache(const std::string& text, int32_t running
     return result;
   }
   size_t lineNumber = 1;
+  std::set<std::string> names;
   while (std::getline(lines, line)) {
     ++lineNumber;
     stripCarriageReturn(line);
-    if (line.empty()) continue;
-    if (!isScaleLine(line)) {
+    if (trimmed(line).empty()) continue;
+    std::string name;
+    if (!parseScaleLine(line, name)) {
       result.status = CacheStatus::Corrupt;
       result.problem = "line " + std::to_string(lineNumber) + " is not '<tensor>: <8 hex digits>'";
+      return result;
+    }
+    if (!names.insert(name).second) {
+      result.status = CacheStatus::Corrupt;
+      result.problem = "tensor '" + name + "' appears twice (line " + std::to_string(lineNumber) + ")";
       return result;
     }
     ++result.entries;

@@ -14,7 +14,7 @@ inline void cudaCheck(cudaError_t status, const char* what) {
   // No driver / no device: the backend is unusable here, not broken.
   const bool unavailable = status == cudaErrorNoDevice || status == cudaErrorInsufficientDriver;
   throw BackendError(unavailable ? kErrUnavailable : kErrBackend,
-                     std::string(what) + " failed: " + cudaGetErrorName(status) + " (" + cudaGetErrorString(status) + ")");
+                     std::string(unavailable ? "No usable NVIDIA driver or CUDA GPU: " : "") + what + " failed: " + cudaGetErrorName(status) + " (" + cudaGetErrorString(status) + ")");
 }
 
 }  // namespace yoloe::trt

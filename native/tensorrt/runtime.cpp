@@ -271,7 +271,12 @@ void Engine::Impl::enqueue(Slot& slot, bool copyIn, bool allowGraph) {
                 "cudaMemcpyAsync (output)");
     }
   };
-  const bool useGraph = allowGraph && options.cudaGraphs && staticShapes && !stats.graphsDisabled;
+  bool graphsDisabled = false;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    graphsDisabled = stats.graphsDisabled;
+  }
+  const bool useGraph = allowGraph && options.cudaGraphs && staticShapes && !graphsDisabled;
   if (useGraph && slot.graph.ready()) {
     slot.graph.launch(stream);
     std::lock_guard<std::mutex> lock(mutex);

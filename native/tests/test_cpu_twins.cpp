@@ -147,10 +147,11 @@ void refScan(const std::vector<float>& head, int C, int N, int nc, bool transpos
   auto at = [&](int k, int a) { return head[transposed ? static_cast<size_t>(a) * C + k : static_cast<size_t>(k) * N + a]; };
   auto allowed = [&](int c) { return classes.empty() || std::find(classes.begin(), classes.end(), c) != classes.end(); };
   for (int a = 0; a < N; a++) {
-    int best = 0;
-    for (int c = 1; c < nc; c++)
-      if (at(4 + c, a) > at(4 + best, a)) best = c;
-    if (!(static_cast<double>(at(4 + best, a)) > conf)) continue;
+    // the first maximum among the scores above conf (NaN never counts)
+    int best = -1;
+    for (int c = 0; c < nc; c++)
+      if (static_cast<double>(at(4 + c, a)) > conf && (best < 0 || at(4 + c, a) > at(4 + best, a))) best = c;
+    if (best < 0) continue;
     const float cx = at(0, a), cy = at(1, a), w = at(2, a), h = at(3, a);
     const float box[4] = {cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2};
     for (int c = 0; c < nc; c++) {
@@ -174,7 +175,7 @@ void testCandidates(Rng& rng) {
     const int C = 4 + nc + nm;
     const bool transposed = trial % 2 == 1, multi = trial % 3 == 0;
     std::vector<float> head(static_cast<size_t>(C) * N);
-    for (auto& v : head) v = rng.uniform(0.f, 1.f);
+    for (auto& v : head) v = rng.uniformInt(0, 60) == 0 ? NAN : rng.uniform(0.f, 1.f);  // NaN scores never win
     for (int a = 0; a < N; a++)
       for (int k = 0; k < 4; k++) head[transposed ? static_cast<size_t>(a) * C + k : static_cast<size_t>(k) * N + a] = rng.uniform(0.f, 640.f);
     std::vector<int> classes;

@@ -1,0 +1,367 @@
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { NativeBuildOptions, NativeBuildProgress, NativeBuildResult } from '../binding-tensorrt.js';
+import { writeEngineFile, type EngineMetadata, type EnginePrecision } from './backends/engine-file.js';
+import { fromNativeError, requireTensorRt } from './backends/tensorrt.js';
+import { YoloeTrtError, invalidOption } from './errors.js';
+import { parseUltralyticsMetadata } from './onnx/metadata.js';
+import { describeModel } from './onnx/info.js';
+import { loadOnnxFile, writeOnnx, type OnnxModel } from './onnx/model.js';
+import { convertToFp16 } from './onnx/edit.js';
+import { prepareCalibrationSet, type CalibrationSet } from './quantize/calibration-set.js';
+import type { Task } from './types.js';
+import { optBoolean, optEnum, optNumber, optObject, optString } from './validate.js';
+
+const PACKAGE_VERSION = '0.1.0';
+const ONNX_FLOAT16 = 10;
+
+/** One optimization-profile range: full input dims, e.g. min [1,3,320,320], opt [1,3,640,640], max [4,3,640,640]. */
+export interface ShapeRange {
+  /** the input it applies to; default the first input */
+  input?: string;
+  min: number[];
+  opt: number[];
+  max: number[];
+}
+
+export interface CalibrationOptions {
+  /** a folder or a list of images to calibrate on (the inference preprocessing is applied) */
+  images?: string | string[];
+  /** an already prepared calibration set (prepareCalibrationSet()) instead of `images` */
+  set?: CalibrationSet;
+  /** images to sample from `images`; default min(500, available) */
+  count?: number;
+  /** sampling seed; default 0 */
+  seed?: number;
+  /** where prepared tensors are cached; default <os tmpdir>/yoloe-trt-calibration */
+  cacheDir?: string;
+  /** TensorRT calibrator: 'entropy' (IInt8EntropyCalibrator2) or 'minmax'; default 'entropy' */
+  method?: 'entropy' | 'minmax';
+  /** calibration cache file: reused when valid, written after calibrating */
+  cache?: string;
+  /** a cache from another TensorRT version: 'rewrite' its header (default) or 'error' */
+  cacheVersionMismatch?: 'rewrite' | 'error';
+}
+
+export interface BuildProgressEvent extends NativeBuildProgress {}
+
+export interface BuildEngineOptions {
+  /** the ONNX model to build from */
+  onnx: string;
+  /** the engine file to write */
+  output: string;
+  /** default 'fp16'. TensorRT 10: builder flags ('best' = fp16 + int8). TensorRT 11: fp16 converts the ONNX to FP16, int8 needs a Q/DQ ONNX */
+  precision?: EnginePrecision;
+  /** optimization profile for dynamic inputs; one range (first input) or one per input */
+  shapes?: ShapeRange | ShapeRange[];
+  /** workspace memory pool limit in GiB (as Ultralytics' `workspace`); default TensorRT's (all device memory) */
+  workspace?: number;
+  /** timing cache file, read when present and written back: rebuilds get faster */
+  timingCache?: string;
+  /** builder optimization level 0..5; default TensorRT's (3) */
+  optimizationLevel?: number;
+  /** DLA core (Jetson AGX/NX Orin, Xavier); default none (GPU) */
+  dlaCore?: number;
+  /** let layers DLA cannot run fall back to the GPU; default true */
+  gpuFallback?: boolean;
+  /** CUDA device; default 0 */
+  device?: number;
+  /** INT8 calibration (TensorRT 10, precision 'int8' / 'best' from a float ONNX) */
+  calibration?: CalibrationOptions;
+  /** progress of TensorRT's build phases */
+  onProgress?: (event: BuildProgressEvent) => void;
+  /** cancels the build at TensorRT's next step */
+  signal?: AbortSignal;
+}
+
+export interface BuildEngineResult {
+  output: string;
+  metadata: EngineMetadata;
+  warnings: string[];
+  calibrationCache: NativeBuildResult['calibrationCache'];
+  timingCacheSaved: boolean;
+  seconds: number;
+}
+
+interface ValidatedOptions {
+  onnx: string;
+  output: string;
+  precision: EnginePrecision;
+  shapes: Required<ShapeRange>[];
+  workspaceBytes?: number;
+  timingCache?: string;
+  optimizationLevel?: number;
+  dlaCore?: number;
+  gpuFallback: boolean;
+  device: number;
+  calibration?: Omit<CalibrationOptions, 'method' | 'cacheVersionMismatch'> & { method: 'entropy' | 'minmax'; cacheVersionMismatch: 'rewrite' | 'error' };
+  onProgress?: (event: BuildProgressEvent) => void;
+  signal?: AbortSignal;
+}
+
+function dimsList(option: string, value: unknown): number[] {
+  if (!Array.isArray(value) || value.length < 1 || value.length > 8 || !value.every((v) => Number.isInteger(v) && v >= 1 && v <= 1 << 20)) {
+    throw invalidOption(option, 'an array of 1 to 8 positive integers', value);
+  }
+  return value as number[];
+}
+
+function validateShapes(value: unknown): Required<ShapeRange>[] {
+  if (value === undefined) return [];
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length === 0) throw invalidOption('shapes', 'a { min, opt, max } range or a non-empty array of them', value);
+  return list.map((entry, i) => {
+    const name = Array.isArray(value) ? `shapes[${i}]` : 'shapes';
+    const o = entry === null || typeof entry !== 'object' || Array.isArray(entry) ? undefined : (entry as Record<string, unknown>);
+    if (!o) throw invalidOption(name, 'an object { min, opt, max }', entry);
+    const min = dimsList(`${name}.min`, o.min);
+    const opt = dimsList(`${name}.opt`, o.opt);
+    const max = dimsList(`${name}.max`, o.max);
+    if (opt.length !== min.length || max.length !== min.length) {
+      throw invalidOption(`${name}`, 'min, opt and max of the same rank', `ranks ${min.length}, ${opt.length}, ${max.length}`);
+    }
+    if (!min.every((m, d) => m <= opt[d] && opt[d] <= max[d])) {
+      throw invalidOption(`${name}.opt`, `dims between min [${min}] and max [${max}]`, `[${opt}]`);
+    }
+    const input = optString(`${name}.input`, o.input, '')!;
+    return { input, min, opt, max };
+  });
+}
+
+function validateCalibration(value: unknown): ValidatedOptions['calibration'] {
+  if (value === undefined) return undefined;
+  const o = optObject('calibration', value);
+  if (o.images !== undefined && o.set !== undefined) throw invalidOption('calibration', 'either images or set, not both', value);
+  if (o.images !== undefined) {
+    const ok = (typeof o.images === 'string' && o.images.length > 0) || (Array.isArray(o.images) && o.images.length > 0 && o.images.every((p) => typeof p === 'string' && p.length > 0));
+    if (!ok) throw invalidOption('calibration.images', 'a folder path or a non-empty array of image paths', o.images);
+  }
+  if (o.set !== undefined) {
+    const set = o.set as Partial<CalibrationSet>;
+    if (set === null || typeof set !== 'object' || typeof set.writeTensorFile !== 'function' || typeof set.digest !== 'string') {
+      throw invalidOption('calibration.set', 'a CalibrationSet from prepareCalibrationSet()', o.set);
+    }
+  }
+  const cache = optString('calibration.cache', o.cache);
+  if (o.images === undefined && o.set === undefined && cache === undefined) {
+    throw invalidOption('calibration', 'images, set or an existing cache', value);
+  }
+  return {
+    images: o.images as string | string[] | undefined,
+    set: o.set as CalibrationSet | undefined,
+    count: o.count === undefined ? undefined : optNumber('calibration.count', o.count, 1, 1, 1_000_000, { integer: true }),
+    seed: o.seed === undefined ? undefined : optNumber('calibration.seed', o.seed, 0, 0, 2 ** 32 - 1, { integer: true }),
+    cacheDir: optString('calibration.cacheDir', o.cacheDir),
+    method: optEnum('calibration.method', o.method, ['entropy', 'minmax'] as const, 'entropy'),
+    cache,
+    cacheVersionMismatch: optEnum('calibration.cacheVersionMismatch', o.cacheVersionMismatch, ['rewrite', 'error'] as const, 'rewrite'),
+  };
+}
+
+/**
+ * Checks every option, with the uniform "Expected <what> for <option> but received <value>"
+ * message, before anything native is touched. Exported for the CLI and tests.
+ * @throws ERR_INVALID_OPTION
+ */
+export function validateBuildOptions(options: BuildEngineOptions): ValidatedOptions {
+  const o = optObject('buildEngine options', options) as Record<string, unknown>;
+  const onnx = optString('onnx', o.onnx);
+  if (onnx === undefined) throw invalidOption('onnx', 'the path of an ONNX model', o.onnx);
+  const output = optString('output', o.output);
+  if (output === undefined) throw invalidOption('output', 'the path of the engine file to write', o.output);
+  if (resolve(output) === resolve(onnx)) throw invalidOption('output', 'a path other than the ONNX model', o.output);
+  const precision = optEnum('precision', o.precision, ['fp32', 'fp16', 'int8', 'best'] as const, 'fp16');
+  const shapes = validateShapes(o.shapes);
+  const workspace = o.workspace === undefined ? undefined : optNumber('workspace', o.workspace, 4, 0, 1024, { exclusiveMin: true });
+  const timingCache = optString('timingCache', o.timingCache);
+  const optimizationLevel = o.optimizationLevel === undefined ? undefined : optNumber('optimizationLevel', o.optimizationLevel, 3, 0, 5, { integer: true });
+  const dlaCore = o.dlaCore === undefined ? undefined : optNumber('dlaCore', o.dlaCore, 0, 0, 15, { integer: true });
+  const gpuFallback = optBoolean('gpuFallback', o.gpuFallback, true);
+  const device = optNumber('device', o.device, 0, 0, 255, { integer: true });
+  if (dlaCore !== undefined && precision === 'fp32') throw invalidOption('precision', "'fp16', 'int8' or 'best' with dlaCore (DLA has no FP32)", precision);
+  const calibration = validateCalibration(o.calibration);
+  if (calibration && precision !== 'int8' && precision !== 'best') {
+    throw invalidOption('calibration', "precision 'int8' or 'best' (calibration only feeds INT8)", `precision ${precision}`);
+  }
+  if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw invalidOption('onProgress', 'a function', o.onProgress);
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) throw invalidOption('signal', 'an AbortSignal', o.signal);
+  return {
+    onnx,
+    output,
+    precision,
+    shapes,
+    workspaceBytes: workspace === undefined ? undefined : Math.round(workspace * 2 ** 30),
+    timingCache,
+    optimizationLevel,
+    dlaCore,
+    gpuFallback,
+    device,
+    calibration,
+    onProgress: o.onProgress as ValidatedOptions['onProgress'],
+    signal: o.signal as AbortSignal | undefined,
+  };
+}
+
+/** Whether the ONNX already fixes its precisions: Q/DQ nodes (explicit INT8) or FP16 weights. */
+export function onnxPrecisionTraits(model: OnnxModel): { qdq: boolean; fp16: boolean } {
+  const graph = model.graph;
+  const qdq = graph?.node.some((n) => n.opType === 'QuantizeLinear' || n.opType === 'DequantizeLinear') ?? false;
+  const fp16 = graph?.initializer.some((t) => t.dataType === ONNX_FLOAT16) ?? false;
+  return { qdq, fp16 };
+}
+
+function majorOf(version: string | undefined): number {
+  const major = Number(version?.split('.')[0]);
+  return Number.isInteger(major) ? major : 0;
+}
+
+/** The static [H, W] of a 4-D input, or the opt shape's. */
+function calibrationShape(inputDims: (number | string)[], range: Required<ShapeRange> | undefined): number[] | undefined {
+  if (range) return range.opt;
+  return inputDims.every((d) => typeof d === 'number' && d > 0) ? (inputDims as number[]) : undefined;
+}
+
+/**
+ * Builds a TensorRT engine from an ONNX model and writes it with a metadata header (model info,
+ * class names, imgsz, stride, task, precision, TensorRT version, GPU, calibration digest).
+ * Options are all validated before native code runs; a machine without TensorRT gets
+ * ERR_BACKEND_UNAVAILABLE naming what is missing.
+ *
+ * @param options.precision default 'fp16'
+ * @param options.shapes needed for dynamic inputs, e.g. { min: [1,3,320,320], opt: [1,3,640,640], max: [8,3,640,640] }
+ * @param options.workspace GiB; default TensorRT's
+ * @param options.calibration INT8 on TensorRT 10: { images: 'calib/', count: 500, method: 'entropy', cache: 'model.cache' }
+ * @example
+ * await buildEngine({ onnx: 'yolov8n.onnx', output: 'yolov8n.engine', precision: 'fp16',
+ *   onProgress: (e) => e.type === 'start' && console.log(e.phase) });
+ */
+export async function buildEngine(options: BuildEngineOptions): Promise<BuildEngineResult> {
+  const started = Date.now();
+  const o = validateBuildOptions(options);
+  if (!existsSync(o.onnx) || !statSync(o.onnx).isFile()) throw new YoloeTrtError('ERR_FILE_NOT_FOUND', `ONNX model not found: ${o.onnx}`, { path: o.onnx });
+  if (!existsSync(dirname(resolve(o.output)))) {
+    throw new YoloeTrtError('ERR_FILE_NOT_FOUND', `Output folder does not exist: ${dirname(resolve(o.output))}`, { path: o.output });
+  }
+  const model = loadOnnxFile(o.onnx);
+  const description = describeModel(model);
+  const traits = onnxPrecisionTraits(model);
+  if (description.inputs.length === 0) throw new YoloeTrtError('ERR_MODEL_FORMAT', `The ONNX model has no inputs: ${o.onnx}`);
+
+  const { binding, runtime } = requireTensorRt(o.device);
+  const major = majorOf(runtime.tensorrtVersion);
+  const temporary: string[] = [];
+  try {
+    let onnxPath = resolve(o.onnx);
+    let stronglyTyped = traits.qdq || traits.fp16;
+    if (major >= 11) {
+      // TensorRT 11 has no precision flags and no calibrators: the ONNX's types are the engine's.
+      stronglyTyped = true;
+      if (o.precision === 'int8' && !traits.qdq) {
+        throw new YoloeTrtError('ERR_INVALID_OPTION', `TensorRT ${runtime.tensorrtVersion} builds INT8 only from a Q/DQ ONNX: quantize the model first with quantize(), then build that`, { option: 'precision' });
+      }
+      if (o.precision === 'best') {
+        throw new YoloeTrtError('ERR_INVALID_OPTION', `precision 'best' is a TensorRT 10 builder flag; TensorRT ${runtime.tensorrtVersion} takes 'fp16' (FP16 ONNX) or 'int8' (Q/DQ ONNX)`, { option: 'precision' });
+      }
+      if (o.calibration) {
+        throw new YoloeTrtError('ERR_INVALID_OPTION', `TensorRT ${runtime.tensorrtVersion} has no INT8 calibrators: quantize the model with quantize() (Q/DQ) instead of passing calibration`, { option: 'calibration' });
+      }
+      if (o.precision === 'fp16' && !traits.fp16 && !traits.qdq) {
+        const folder = mkdtempSync(join(tmpdir(), 'yoloe-trt-fp16-'));
+        temporary.push(folder);
+        onnxPath = join(folder, `${basename(o.onnx, '.onnx')}_fp16.onnx`);
+        writeFileSync(onnxPath, writeOnnx(convertToFp16(model, { keepIoTypes: true })));
+      }
+    } else if ((o.precision === 'int8' || o.precision === 'best') && !traits.qdq && !o.calibration) {
+      throw invalidOption('calibration', `{ images } (or a cache) for precision '${o.precision}' from a float ONNX, or a Q/DQ ONNX from quantize()`, undefined);
+    }
+
+    const firstRange = o.shapes.find((s) => s.input === '' || s.input === description.inputs[0].name);
+    let calibrationSet: CalibrationSet | undefined;
+    let calibrationData: string | undefined;
+    if (o.calibration && !stronglyTyped) {
+      const shape = calibrationShape(description.inputs[0].dims, firstRange);
+      if (!shape || shape.length !== 4) {
+        throw invalidOption('shapes', `an opt shape [N, 3, H, W] for calibrating input '${description.inputs[0].name}'`, description.inputs[0].dims.join('x'));
+      }
+      const [batch, , h, w] = shape;
+      if (o.calibration.images !== undefined || o.calibration.set !== undefined) {
+        calibrationSet = o.calibration.set ?? (await prepareCalibrationSet({ images: o.calibration.images!, count: o.calibration.count, imgsz: [h, w], seed: o.calibration.seed, cacheDir: o.calibration.cacheDir }));
+        if (calibrationSet.imgsz[0] !== h || calibrationSet.imgsz[1] !== w) {
+          throw invalidOption('calibration.set', `a set prepared at imgsz [${h}, ${w}] (the engine's calibration shape)`, `imgsz [${calibrationSet.imgsz}]`);
+        }
+        if (calibrationSet.count < batch) throw invalidOption('calibration.count', `at least the calibration batch size ${batch}`, calibrationSet.count);
+        calibrationData = calibrationSet.writeTensorFile(batch);
+      }
+    }
+
+    const nativeOptions: NativeBuildOptions = {
+      onnx: onnxPath,
+      precision: o.precision,
+      stronglyTyped,
+      shapes: o.shapes.map((s) => ({ input: s.input, min: s.min, opt: s.opt, max: s.max })),
+      gpuFallback: o.gpuFallback,
+      device: o.device,
+      ...(o.workspaceBytes !== undefined && { workspace: o.workspaceBytes }),
+      ...(o.timingCache !== undefined && { timingCache: resolve(o.timingCache) }),
+      ...(o.optimizationLevel !== undefined && { optimizationLevel: o.optimizationLevel }),
+      ...(o.dlaCore !== undefined && { dlaCore: o.dlaCore }),
+      ...(o.calibration && !stronglyTyped && {
+        calibration: {
+          ...(calibrationData !== undefined && { data: calibrationData }),
+          ...(o.calibration.cache !== undefined && { cache: resolve(o.calibration.cache) }),
+          method: o.calibration.method,
+          rejectVersionMismatch: o.calibration.cacheVersionMismatch === 'error',
+        },
+      }),
+    };
+    if (o.signal?.aborted) throw new YoloeTrtError('ERR_BACKEND', 'Engine build cancelled before it started');
+    const onProgress = (event: NativeBuildProgress): boolean => {
+      if (o.signal?.aborted) return false;
+      o.onProgress?.(event);
+      return !o.signal?.aborted;
+    };
+    let built: NativeBuildResult;
+    try {
+      built = await binding.buildEngine(nativeOptions, o.onProgress || o.signal ? onProgress : undefined);
+    } catch (err) {
+      throw fromNativeError(err);
+    }
+
+    const meta = parseUltralyticsMetadata(description.metadata);
+    const input = description.inputs[0];
+    const staticHw = input.dims.length === 4 && typeof input.dims[2] === 'number' && typeof input.dims[3] === 'number' ? ([input.dims[2], input.dims[3]] as [number, number]) : undefined;
+    const task: Task = meta.task === 'segment' || (meta.task === undefined && description.outputs.length > 1) ? 'segment' : 'detect';
+    const metadata: EngineMetadata = {
+      format: 'yoloe-trt-engine',
+      producer: `yoloe-trt ${PACKAGE_VERSION}`,
+      createdAt: new Date().toISOString(),
+      source: basename(o.onnx),
+      task,
+      names: meta.names ?? [],
+      imgsz: staticHw ?? meta.imgsz ?? (firstRange ? [firstRange.opt[2], firstRange.opt[3]] : [640, 640]),
+      stride: meta.stride ?? 32,
+      precision: o.precision,
+      inputs: description.inputs,
+      outputs: description.outputs,
+      ...(firstRange && { shapes: { min: firstRange.min, opt: firstRange.opt, max: firstRange.max } }),
+      tensorrt: { version: built.tensorrtVersion, versionCode: built.tensorrtVersionCode },
+      gpu: { name: built.gpu.name, computeCapability: built.gpu.computeCapability },
+      ...(calibrationSet && {
+        calibration: { digest: calibrationSet.digest, method: o.calibration!.method, images: calibrationSet.count, ...(o.calibration!.cache && { cache: basename(o.calibration!.cache) }) },
+      }),
+      onnxMetadata: description.metadata,
+    };
+    writeEngineFile(o.output, metadata, built.plan);
+    return {
+      output: resolve(o.output),
+      metadata,
+      warnings: built.warnings,
+      calibrationCache: built.calibrationCache,
+      timingCacheSaved: built.timingCacheSaved,
+      seconds: (Date.now() - started) / 1000,
+    };
+  } finally {
+    for (const folder of temporary) rmSync(folder, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,134 @@
+import { readFileSync } from 'node:fs';
+import { YoloeTrtError } from '../errors.js';
+import { listCalibrationImages } from '../quantize/calibration-set.js';
+import { loadEvaluationData } from '../quantize/evaluate-model.js';
+import { quantize, type QuantizeResult } from '../quantize/qdq.js';
+import { QUANTIZE_TARGETS, type QuantizeTarget } from '../quantize/placement.js';
+import { formatQuantizationReport, quantizationReport } from '../quantize/report.js';
+import { CALIBRATION_METHODS, type CalibrationMethod } from '../quantize/statistics.js';
+import { importTrtCache } from '../quantize/trt-import.js';
+import { numberFlag, parseCommand, requireFlag } from './args.js';
+
+export const quantizeUsage = `yoloe-trt quantize <model.onnx> --calib DIR --out M.int8.onnx [options]
+
+  --calib DIR        calibration images (a folder)
+  --out FILE         where to write the Q/DQ ONNX
+  --target T         cpu (ONNX Runtime int8 kernels) | tensorrt (explicit Q/DQ) (default cpu)
+  --method M         percentile | entropy | minmax (default percentile 99.999)
+  --count N          calibration images to sample (default min(500, available))
+  --seed N           sampling seed (default 0)
+  --max-drop X       keep the most sensitive layers float until the held-out mAP drop <= X points
+  --calib-labels D   labels of the calibration images (COCO JSON / data YAML) for --max-drop
+  --exclude NAMES    node names to keep float, comma-separated
+  --exclude-op OPS   op types to keep float, comma-separated
+  --exclude-pattern RE  node-name regular expression to keep float
+  --trt-cache FILE   import a TensorRT calibration cache instead of calibrating (tensorrt target)
+  --check FILE       only report on an existing INT8 model against <model.onnx>
+  --eval DATA        box / mask mAP of both models on this dataset (COCO JSON / data YAML)
+  --images DIR       image folder of --eval data; --labels DIR: its YOLO labels
+  --limit N          evaluate at most N images
+  --json             print the result as JSON
+Exits non-zero (ERR_QUANTIZATION) when the INT8 model's outputs collapse.`;
+
+const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+
+function summary(r: QuantizeResult) {
+  return {
+    output: r.output,
+    target: r.target,
+    method: r.method,
+    calibrationImages: r.calibrationImages.length,
+    heldOutImages: r.heldOutImages.length,
+    counts: r.counts,
+    floatByDefault: r.floatByDefault,
+    excluded: r.excluded,
+    floatLayers: r.floatLayers,
+    uncovered: r.uncovered.length,
+    ...(r.mixedPrecision ? { mixedPrecision: { ...r.mixedPrecision, sensitivities: r.mixedPrecision.sensitivities.slice(0, 16) } } : {}),
+    ...(r.layerCosts ? { layerCosts: r.layerCosts } : {}),
+  };
+}
+
+/** Quantizes (or checks) a model and prints the FP32 vs INT8 report; collapsed outputs fail loudly. */
+export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream): Promise<void> {
+  const { values, positionals } = parseCommand(argv, {
+    calib: { type: 'string' },
+    out: { type: 'string', short: 'o' },
+    target: { type: 'string' },
+    method: { type: 'string' },
+    count: { type: 'string' },
+    seed: { type: 'string' },
+    'max-drop': { type: 'string' },
+    'calib-labels': { type: 'string' },
+    exclude: { type: 'string' },
+    'exclude-op': { type: 'string' },
+    'exclude-pattern': { type: 'string' },
+    'trt-cache': { type: 'string' },
+    check: { type: 'string' },
+    eval: { type: 'string' },
+    images: { type: 'string' },
+    labels: { type: 'string' },
+    limit: { type: 'string' },
+    json: { type: 'boolean' },
+  });
+  if (values.help) {
+    out.write(`${quantizeUsage}\n`);
+    return;
+  }
+  if (positionals.length !== 1) throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected one model path for quantize but received ${positionals.length}`);
+  const fp32 = positionals[0]!;
+  const target = (values.target ?? 'cpu') as QuantizeTarget;
+  if (!QUANTIZE_TARGETS.includes(target)) throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected one of ${QUANTIZE_TARGETS.join(', ')} for --target but received ${JSON.stringify(values.target)}`, { option: 'target' });
+  const method = (values.method ?? 'percentile') as CalibrationMethod;
+  if (!CALIBRATION_METHODS.includes(method)) throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected one of ${CALIBRATION_METHODS.join(', ')} for --method but received ${JSON.stringify(values.method)}`, { option: 'method' });
+  const progress = values.json ? () => {} : (m: string) => process.stderr.write(`${m}\n`);
+
+  let result: QuantizeResult | undefined;
+  let int8: string;
+  if (values.check) {
+    int8 = values.check;
+  } else {
+    int8 = requireFlag('out', values.out);
+    const exclude = { names: list(values.exclude), opTypes: list(values['exclude-op']), patterns: values['exclude-pattern'] ? [values['exclude-pattern']] : undefined };
+    if (values['trt-cache']) {
+      result = await importTrtCache(fp32, readFileSync(values['trt-cache'], 'utf8'), int8, { exclude });
+    } else {
+      const labels = values['calib-labels'] ? await loadEvaluationData(values['calib-labels']) : undefined;
+      result = await quantize({
+        onnx: fp32,
+        output: int8,
+        target,
+        method,
+        calibration: { images: requireFlag('calib', values.calib), count: numberFlag('count', values.count), seed: numberFlag('seed', values.seed) },
+        maxDrop: numberFlag('max-drop', values['max-drop']),
+        ...(labels ? { labels } : {}),
+        exclude,
+        onProgress: progress,
+      });
+    }
+  }
+  // the agreement images: held-out calibration images, else the first calibration images
+  const checkImages = result?.heldOutImages.length ? result.heldOutImages : result?.calibrationImages.length ? result.calibrationImages.slice(0, 8) : listCalibrationImages(requireFlag('calib', values.calib)).slice(0, 8);
+  const evaluation = values.eval
+    ? { data: await loadEvaluationData(values.eval, { imagesDir: values.images, labelsDir: values.labels }), limit: numberFlag('limit', values.limit) }
+    : undefined;
+  const report = await quantizationReport({ fp32, int8, images: checkImages, ...(evaluation ? { evaluation } : {}), onProgress: progress });
+  if (values.json) {
+    const map = report.map
+      ? { images: report.map.images, boxDrop: report.map.boxDrop, maskDrop: report.map.maskDrop, fp32: { box: report.map.fp32.box.map, mask: report.map.fp32.mask?.map }, int8: { box: report.map.int8.box.map, mask: report.map.int8.mask?.map } }
+      : undefined;
+    out.write(`${JSON.stringify({ ...(result ? { quantize: summary(result) } : {}), report: { ...report, map } })}\n`);
+  } else {
+    if (result) {
+      out.write(`wrote ${int8}: ${result.counts.quantizeLinear} QuantizeLinear, ${result.counts.weights} int8 weights (${result.target}, ${result.method})\n`);
+      out.write(`float by default: ${result.floatByDefault.join(', ') || 'none'}\n`);
+      if (result.floatLayers.length) out.write(`kept float for accuracy: ${result.floatLayers.join(', ')}\n`);
+      if (result.mixedPrecision) out.write(`held-out drop (${result.mixedPrecision.measure}): all int8 ${result.mixedPrecision.fullDrop.toFixed(2)} -> ${result.mixedPrecision.finalDrop.toFixed(2)} points${result.mixedPrecision.met ? '' : ' (budget NOT met)'}\n`);
+      if (result.layerCosts) for (const l of result.layerCosts.layers) out.write(`  ${l.name}: +${l.ms.toFixed(2)} ms\n`);
+    }
+    out.write(`${formatQuantizationReport(report)}\n`);
+  }
+  if (report.check.verdict === 'collapsed') {
+    throw new YoloeTrtError('ERR_QUANTIZATION', `The INT8 model's outputs COLLAPSED: ${report.check.reasons.join('; ')}. Do not deploy ${int8}.`, { verdict: report.check });
+  }
+}

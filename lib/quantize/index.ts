@@ -1,0 +1,16 @@
+/** INT8 quantization: calibration, Q/DQ placement per target, mixed precision, reports, TensorRT caches. */
+export { quantize, modelImgsz, type QuantizeOptions, type QuantizeResult, type ImageCalibration, type RangeCalibration, type LayerCosts } from './qdq.js';
+export { planQdq, QUANTIZE_TARGETS, type QuantizeTarget, type ExcludeOptions, type PlacementOptions, type QdqPlan } from './placement.js';
+export { applyQdq, asymmetricParams, symmetricParams, quantizeWeight, type QuantParams } from './qdq-write.js';
+export { collectStatistics, computeRanges, CALIBRATION_METHODS, type CalibrationMethod, type ActivationRange, type TensorStatistics } from './statistics.js';
+export { chooseFloatLayers, type MixedPrecisionResult, type LayerSensitivity } from './sensitivity.js';
+export { checkQuantizedModel, quantizationReport, formatQuantizationReport, type QuantizationCheck, type QuantizationReport, type QuantizationVerdict } from './report.js';
+export { compareDetections, type Agreement, type RawComparison } from './agreement.js';
+export { evaluateModel, loadEvaluationData, toCocoDetections, type EvaluationResult, type ApSummary, type EvaluateOptions } from './evaluate-model.js';
+export { measureLatency } from './latency.js';
+export { importTrtCache } from './trt-import.js';
+export { analyseHead, groupLayers, indexGraph } from './graph.js';
+export { prepareCalibrationSet, listCalibrationImages, type CalibrationSet, type CalibrationSetOptions } from './calibration-set.js';
+export { AbsHistogram, RangeHistogram } from './histogram.js';
+export { minmaxRange, percentileRange, entropyRange } from './calibrators.js';
+export { readTrtCache, writeTrtCache, retargetTrtCache, type TrtCache, type TrtVersion } from './trt-cache.js';

@@ -1,0 +1,290 @@
+/**
+ * `quantize()`: calibrate on the CPU, place Q/DQ for a target runtime, optionally keep the most
+ * sensitive layers in float to meet an accuracy budget, and write the Q/DQ ONNX.
+ */
+import { writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { YoloeTrtError, invalidOption } from '../errors.js';
+import { decodeImage } from '../image/decode.js';
+import { preprocess } from '../image/index.js';
+import { measureLatency } from './latency.js';
+import { loadOnnxFile, readOnnx, writeOnnx, type OnnxModel } from '../onnx/index.js';
+import type { GroundTruthDataset } from '../eval/index.js';
+import type { Tensor } from '../types.js';
+import { prepareCalibrationSet } from './calibration-set.js';
+import { applyQdq, asymmetricParams, symmetricParams, type QuantParams } from './qdq-write.js';
+import { planQdq, QUANTIZE_TARGETS, type ExcludeOptions, type QdqPlan, type QuantizeTarget } from './placement.js';
+import { chooseFloatLayers, type HeldOutImage, type MixedPrecisionResult } from './sensitivity.js';
+import { CALIBRATION_METHODS, collectStatistics, computeRanges, type ActivationRange, type CalibrationMethod } from './statistics.js';
+
+export interface ImageCalibration {
+  /** a folder of images or a list of image files */
+  images: string | string[];
+  /** images to use (sampled with `seed`); default min(500, available) */
+  count?: number;
+  /** sampling seed; default 0 */
+  seed?: number;
+  /** tensor cache folder; default <tmpdir>/yoloe-trt-calibration */
+  cacheDir?: string;
+}
+
+export interface RangeCalibration {
+  /** precomputed ranges per tensor name: `{ amax }` or `{ min, max }`; unlisted tensors stay float */
+  ranges: Map<string, ActivationRange> | Record<string, ActivationRange>;
+}
+
+export interface QuantizeOptions {
+  /** the float ONNX model: a path, its bytes, or a decoded model */
+  onnx: string | Uint8Array | OnnxModel;
+  /** where to write the Q/DQ ONNX; default: not written */
+  output?: string;
+  calibration: ImageCalibration | RangeCalibration;
+  /** default 'percentile' (99.999) */
+  method?: CalibrationMethod;
+  /** percentile for method 'percentile'; default 99.999 */
+  percentile?: number;
+  /** default 'cpu' */
+  target?: QuantizeTarget;
+  exclude?: ExcludeOptions;
+  /** quantize the class branch's final convs too; default false */
+  quantizeClassConvs?: boolean;
+  /** quantize the DFL conv too; default false */
+  quantizeDfl?: boolean;
+  /**
+   * mAP50-95 points the int8 model may lose on held-out calibration images; when set, the most
+   * sensitive layers stay float until the drop fits. Default: no mixed precision.
+   */
+  maxDrop?: number;
+  /** held-out calibration images for `maxDrop`; default max(4, a quarter of the set) */
+  holdout?: number;
+  /** labels for the held-out images (their file paths must appear in it); default: agreement proxy */
+  labels?: GroundTruthDataset;
+  /** layers kept in float on top of the exclusions */
+  floatLayers?: string[];
+  /** with maxDrop: measure what each float layer costs in latency; default true */
+  measureLayerCost?: boolean;
+  /** ONNX Runtime threads; default ONNX Runtime's choice */
+  threads?: number;
+  onProgress?: (message: string) => void;
+}
+
+export interface LayerCosts {
+  allInt8Ms: number;
+  mixedMs: number;
+  layers: { name: string; ms: number }[];
+}
+
+export interface QuantizeResult {
+  model: OnnxModel;
+  bytes: Uint8Array;
+  output?: string;
+  target: QuantizeTarget;
+  method: CalibrationMethod | 'precomputed';
+  /** images the statistics came from */
+  calibrationImages: string[];
+  heldOutImages: string[];
+  /** Q/DQ node counts, quantized weights and nodes */
+  counts: { quantizeLinear: number; dequantizeLinear: number; weights: number; quantizedNodes: number };
+  /** node names kept in float by the default rules and by `exclude` */
+  floatByDefault: string[];
+  excluded: string[];
+  /** layers kept in float by mixed precision (and `floatLayers`) */
+  floatLayers: string[];
+  mixedPrecision?: MixedPrecisionResult;
+  /** latency of the mixed-precision choice: all int8, the result, and each float layer alone (ms over all int8) */
+  layerCosts?: LayerCosts;
+  /** planned tensors left float because precomputed ranges did not cover them */
+  uncovered: string[];
+  /** quantization parameters per activation tensor */
+  params: Map<string, QuantParams>;
+}
+
+function loadInput(onnx: QuantizeOptions['onnx']): OnnxModel {
+  if (typeof onnx === 'string') return loadOnnxFile(onnx);
+  if (onnx instanceof Uint8Array) return readOnnx(onnx);
+  if (onnx && typeof onnx === 'object' && 'graph' in onnx) return onnx;
+  throw invalidOption('onnx', 'a model path, ONNX bytes or a decoded model', onnx);
+}
+
+/** Network input [height, width] of a static model (or its metadata imgsz). */
+export function modelImgsz(model: OnnxModel): [number, number] {
+  const input = model.graph!.input.find((v) => !model.graph!.initializer.some((t) => t.name === v.name));
+  const dims = input?.type?.tensorType?.shape?.dim ?? [];
+  const h = Number(dims[2]?.dimValue ?? 0);
+  const w = Number(dims[3]?.dimValue ?? 0);
+  if (h > 0 && w > 0) return [h, w];
+  const meta = model.metadataProps.find((p) => p.key === 'imgsz')?.value;
+  const nums = meta?.match(/\d+/g)?.map(Number) ?? [];
+  if (nums.length >= 2) return [nums[0]!, nums[1]!];
+  if (nums.length === 1) return [nums[0]!, nums[0]!];
+  return [640, 640];
+}
+
+/** Parameters for every planned tensor that does not borrow its input's. */
+function paramsFor(plan: QdqPlan, ranges: Map<string, ActivationRange>): Map<string, QuantParams> {
+  const params = new Map<string, QuantParams>();
+  for (const [t, r] of ranges) params.set(t, plan.target === 'cpu' ? asymmetricParams(r) : symmetricParams(r));
+  return params;
+}
+
+function countNodes(model: OnnxModel, plan: QdqPlan) {
+  const ops = model.graph!.node.map((n) => n.opType);
+  return {
+    quantizeLinear: ops.filter((o) => o === 'QuantizeLinear').length,
+    dequantizeLinear: ops.filter((o) => o === 'DequantizeLinear').length,
+    weights: new Set(plan.weights.map((w) => plan.index.graph.node[w.node]!.input[w.input])).size,
+    quantizedNodes: plan.quantizedNodes.size,
+  };
+}
+
+async function* take(batches: Iterable<Tensor>, n: number): AsyncGenerator<Tensor> {
+  let k = 0;
+  for (const b of batches) {
+    if (k++ >= n) return;
+    yield b;
+  }
+}
+
+/**
+ * Quantizes a float YOLO ONNX to a Q/DQ ONNX for TensorRT (`target: 'tensorrt'`) or ONNX
+ * Runtime on the CPU (`target: 'cpu'`), calibrating activations on the CPU.
+ *
+ * @param options.method default 'percentile' (99.999)
+ * @param options.target default 'cpu'
+ * @param options.maxDrop default none (no mixed precision)
+ * @example
+ * const r = await quantize({ onnx: 'yolov8n.onnx', output: 'yolov8n.int8.onnx',
+ *   calibration: { images: 'coco/val2017', count: 256 }, target: 'cpu', maxDrop: 1.0 });
+ * console.log(r.floatLayers);
+ */
+export async function quantize(options: QuantizeOptions): Promise<QuantizeResult> {
+  if (!options || typeof options !== 'object') throw invalidOption('options', 'an object', options);
+  const target = options.target ?? 'cpu';
+  if (!QUANTIZE_TARGETS.includes(target)) throw invalidOption('target', `one of ${QUANTIZE_TARGETS.join(', ')}`, target);
+  const method = options.method ?? 'percentile';
+  if (!CALIBRATION_METHODS.includes(method)) throw invalidOption('method', `one of ${CALIBRATION_METHODS.join(', ')}`, method);
+  if (options.maxDrop !== undefined && !(typeof options.maxDrop === 'number' && options.maxDrop >= 0)) throw invalidOption('maxDrop', 'a number >= 0', options.maxDrop);
+  const calibration = options.calibration as Partial<ImageCalibration & RangeCalibration>;
+  if (!calibration || typeof calibration !== 'object' || (calibration.images === undefined && calibration.ranges === undefined)) {
+    throw invalidOption('calibration', '{ images, count?, seed? } or { ranges }', calibration);
+  }
+  const log = options.onProgress ?? (() => {});
+  const model = loadInput(options.onnx);
+  const placement = { exclude: options.exclude, quantizeClassConvs: options.quantizeClassConvs, quantizeDfl: options.quantizeDfl };
+  const fullPlan = planQdq(model, target, { ...placement, floatLayers: options.floatLayers });
+  const tensors = [...fullPlan.activations.keys()].filter((t) => !fullPlan.shareParams.has(t));
+
+  let ranges: Map<string, ActivationRange>;
+  let calibrationImages: string[] = [];
+  let heldOutFiles: string[] = [];
+  const uncovered: string[] = [];
+  if (calibration.ranges !== undefined) {
+    const given = calibration.ranges instanceof Map ? calibration.ranges : new Map(Object.entries(calibration.ranges));
+    ranges = new Map();
+    for (const t of tensors) {
+      const r = given.get(t);
+      if (r) ranges.set(t, r);
+      else uncovered.push(t);
+    }
+  } else {
+    const imgsz = modelImgsz(model);
+    const set = await prepareCalibrationSet({ images: calibration.images!, count: calibration.count, seed: calibration.seed, cacheDir: calibration.cacheDir, imgsz });
+    const holdout = options.maxDrop === undefined ? 0 : Math.min(set.count - 1, options.holdout ?? Math.max(4, Math.round(set.count / 4)));
+    if (options.maxDrop !== undefined && holdout < 1) throw new YoloeTrtError('ERR_CALIBRATION', 'maxDrop needs at least 2 calibration images (one held out)');
+    const statCount = set.count - holdout;
+    calibrationImages = set.files.slice(0, statCount);
+    heldOutFiles = set.files.slice(statCount);
+    log(`calibrating ${tensors.length} tensors on ${statCount} image(s)${holdout ? `, ${holdout} held out` : ''}`);
+    const histograms = target === 'tensorrt' ? 'abs' : method === 'entropy' ? 'both' : 'range';
+    const stats = await collectStatistics(model, tensors, take(set.batches(1), statCount), {
+      histograms,
+      threads: options.threads,
+      onProgress: (done) => log(`statistics ${done}/${statCount}`),
+    });
+    ranges = computeRanges(stats, method, target === 'tensorrt' ? 'symmetric' : 'asymmetric', options.percentile);
+  }
+  const params = paramsFor(fullPlan, ranges);
+  const weightCache = new Map<string, { q: Int8Array; scales: Float32Array }>();
+  const build = (extraFloat: string[]) => {
+    const plan = planQdq(model, target, { ...placement, floatLayers: [...(options.floatLayers ?? []), ...extraFloat] });
+    for (const t of uncovered) plan.activations.delete(t);
+    return { plan, model: applyQdq(model, plan, params, weightCache) };
+  };
+
+  let mixedPrecision: MixedPrecisionResult | undefined;
+  let floatLayers = [...(options.floatLayers ?? [])];
+  let layerCosts: LayerCosts | undefined;
+  if (options.maxDrop !== undefined && heldOutFiles.length > 0) {
+    const fp32Bytes = typeof options.onnx === 'string' ? options.onnx : writeOnnx(model);
+    const heldOut: HeldOutImage[] = [];
+    const idByName = new Map<string, number>();
+    if (options.labels) for (const [id, p] of options.labels.imagePaths) idByName.set(basename(p), id);
+    for (const f of heldOutFiles) heldOut.push({ image: await decodeImage(f), id: idByName.get(basename(f)) });
+    mixedPrecision = await withFp32Path(fp32Bytes, (fp32) =>
+      chooseFloatLayers({
+        fp32,
+        build: (layers) => writeOnnx(build(layers).model),
+        layers: fullPlan.quantizedLayers,
+        heldOut,
+        maxDrop: options.maxDrop!,
+        labels: options.labels,
+        onProgress: log,
+      }),
+    );
+    floatLayers = [...floatLayers, ...mixedPrecision.floatLayers];
+    if (mixedPrecision.floatLayers.length > 0 && options.measureLayerCost !== false) {
+      log('measuring what the float layers cost in latency');
+      const first = await decodeImage(heldOutFiles[0]!);
+      const [h, w] = modelImgsz(model);
+      const { tensor } = preprocess([first], w, h, 'float32');
+      const variants = [[], mixedPrecision.floatLayers, ...mixedPrecision.floatLayers.map((l) => [l])].map((f) => writeOnnx(build(f).model));
+      const ms = await measureLatency(variants, tensor, { runs: 10, threads: options.threads });
+      layerCosts = {
+        allInt8Ms: ms[0]!,
+        mixedMs: ms[1]!,
+        layers: mixedPrecision.floatLayers.map((name, i) => ({ name, ms: ms[i + 2]! - ms[0]! })),
+      };
+    }
+  }
+
+  const { plan, model: quantized } = build(mixedPrecision?.floatLayers ?? []);
+  quantized.metadataProps = [
+    ...quantized.metadataProps.filter((p) => p.key !== 'yoloe_trt_quantization'),
+    { key: 'yoloe_trt_quantization', value: JSON.stringify({ target, method: calibration.ranges ? 'precomputed' : method, floatLayers }) },
+  ];
+  const bytes = writeOnnx(quantized);
+  if (options.output) writeFileSync(options.output, bytes);
+  return {
+    model: quantized,
+    bytes,
+    ...(options.output ? { output: options.output } : {}),
+    target,
+    method: calibration.ranges ? 'precomputed' : method,
+    calibrationImages,
+    heldOutImages: heldOutFiles,
+    counts: countNodes(quantized, plan),
+    floatByDefault: plan.floatByDefault,
+    excluded: plan.excluded,
+    floatLayers,
+    ...(mixedPrecision ? { mixedPrecision } : {}),
+    ...(layerCosts ? { layerCosts } : {}),
+    uncovered,
+    params,
+  };
+}
+
+/** The fp32 model as a file path (mixed precision opens it with loadModel). */
+async function withFp32Path<T>(model: string | Uint8Array, fn: (path: string) => Promise<T>): Promise<T> {
+  if (typeof model === 'string') return fn(model);
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = mkdtempSync(join(tmpdir(), 'yoloe-trt-fp32-'));
+  try {
+    const path = join(dir, 'model.onnx');
+    writeFileSync(path, model);
+    return await fn(path);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * FP32 vs INT8 on the same data: detection agreement, score compression, collapse check, CPU
+ * latency, file size and (with a dataset) box / mask mAP. A quantized model whose scores
+ * collapse is flagged loudly.
+ */
+import { statSync } from 'node:fs';
+import { YoloeTrtError } from '../errors.js';
+import type { GroundTruthDataset } from '../eval/index.js';
+import { decodeImage } from '../image/decode.js';
+import { preprocess } from '../image/index.js';
+import type { Model } from '../model.js';
+import type { ImageInput, RgbImage, Tensor } from '../types.js';
+import { RawHead, compareDetections, compareRaw, mergeRaw, type Agreement, type RawComparison } from './agreement.js';
+import { evaluateModel, type EvaluationResult } from './evaluate-model.js';
+import { measureLatency } from './latency.js';
+import { withModel } from './temp-model.js';
+
+export type QuantizationVerdict = 'ok' | 'degraded' | 'collapsed';
+
+export interface QuantizationCheck {
+  verdict: QuantizationVerdict;
+  /** why the verdict is not 'ok' */
+  reasons: string[];
+  images: number;
+  /** detections at conf 0.25 */
+  agreement: Agreement;
+  /** raw head: anchors above 0.5, max scores, score and box errors */
+  raw: RawComparison;
+}
+
+async function rawHead(model: Model, image: RgbImage): Promise<RawHead | undefined> {
+  const layout = model.info.layout;
+  if (layout.kind !== 'raw') return undefined;
+  const { outputs } = await model.infer([image]);
+  return new RawHead(outputs[layout.output] as Tensor, layout);
+}
+
+/**
+ * Runs both models on `images` and judges the quantized one:
+ * - 'collapsed': fp32 detects objects but int8 scores stay near zero (max class score under
+ *   0.05 or a tenth of fp32's) or keeps under 10% of fp32's detections;
+ * - 'degraded': keeps under 80% of fp32's detections or under 80% of its anchors above 0.5;
+ * - 'ok' otherwise.
+ * @example const { verdict } = await checkQuantizedModel('m.onnx', 'm.int8.onnx', ['bus.jpg']);
+ */
+export async function checkQuantizedModel(fp32: string | Uint8Array, int8: string | Uint8Array, images: ImageInput[]): Promise<QuantizationCheck> {
+  if (!Array.isArray(images) || images.length === 0) throw new YoloeTrtError('ERR_INVALID_OPTION', 'Expected a non-empty array of images for images', { option: 'images' });
+  const decoded = await Promise.all(images.map((i) => decodeImage(i)));
+  const run = (path: string | Uint8Array) =>
+    withModel(path, async (m) => {
+      const dets = await m.detectDecoded(decoded, { conf: 0.25 });
+      const raws: (RawHead | undefined)[] = [];
+      for (const img of decoded) raws.push(await rawHead(m, img));
+      return { dets, raws };
+    });
+  const a = await run(fp32);
+  const b = await run(int8);
+  const agreement = compareDetections(a.dets, b.dets);
+  const raw = mergeRaw(a.raws.flatMap((r, i) => (r && b.raws[i] ? [compareRaw(r, b.raws[i]!)] : [])));
+  const reasons: string[] = [];
+  let verdict: QuantizationVerdict = 'ok';
+  if (agreement.fp32Detections > 0) {
+    if (raw.int8MaxScore < Math.max(0.05, 0.1 * raw.fp32MaxScore)) reasons.push(`class scores collapsed: highest int8 score ${raw.int8MaxScore.toFixed(4)} vs fp32 ${raw.fp32MaxScore.toFixed(4)}`);
+    if (agreement.kept < 0.1) reasons.push(`int8 keeps ${(agreement.kept * 100).toFixed(1)}% of the fp32 detections`);
+    if (reasons.length > 0) verdict = 'collapsed';
+    else {
+      if (agreement.kept < 0.8) reasons.push(`int8 keeps only ${(agreement.kept * 100).toFixed(1)}% of the fp32 detections`);
+      if (raw.fp32AboveHalf > 0 && raw.int8AboveHalf < 0.8 * raw.fp32AboveHalf) reasons.push(`scores compressed: ${raw.int8AboveHalf} anchors above 0.5 vs ${raw.fp32AboveHalf} in fp32`);
+      if (reasons.length > 0) verdict = 'degraded';
+    }
+  }
+  return { verdict, reasons, images: decoded.length, agreement, raw };
+}
+
+export interface ReportOptions {
+  fp32: string;
+  int8: string;
+  /** images for agreement, score compression and the collapse check */
+  images: ImageInput[];
+  /** COCO evaluation of both models on this dataset */
+  evaluation?: { data: GroundTruthDataset; imageIds?: number[]; limit?: number };
+  /** timed runs per model; default 20 */
+  latencyRuns?: number;
+  threads?: number;
+  onProgress?: (message: string) => void;
+}
+
+export interface QuantizationReport {
+  fp32: { path: string; bytes: number };
+  int8: { path: string; bytes: number };
+  /** int8 / fp32 file size */
+  sizeRatio: number;
+  /** median ms per run, separate sessions, spinning off, interleaved */
+  latency: { fp32Ms: number; int8Ms: number; ratio: number; runs: number };
+  check: QuantizationCheck;
+  /** anchors above 0.5: int8 / fp32 */
+  scoreCompression: { fp32AboveHalf: number; int8AboveHalf: number; ratio: number };
+  map?: {
+    images: number;
+    fp32: EvaluationResult;
+    int8: EvaluationResult;
+    /** fp32 - int8 in mAP50-95 points */
+    boxDrop: number;
+    maskDrop?: number;
+  };
+}
+
+/**
+ * Builds the FP32 vs INT8 report.
+ * @example const report = await quantizationReport({ fp32: 'm.onnx', int8: 'm.int8.onnx', images: ['bus.jpg'] });
+ */
+export async function quantizationReport(options: ReportOptions): Promise<QuantizationReport> {
+  const log = options.onProgress ?? (() => {});
+  log('checking agreement');
+  const check = await checkQuantizedModel(options.fp32, options.int8, options.images);
+  const first = await decodeImage(options.images[0]!);
+  const imgsz = await withModel(options.fp32, async (m) => m.info.imgsz);
+  const { tensor } = preprocess([first], imgsz[1], imgsz[0], 'float32');
+  log('measuring latency');
+  const runs = options.latencyRuns ?? 20;
+  const [fp32Ms, int8Ms] = await measureLatency([options.fp32, options.int8], tensor, { runs, threads: options.threads });
+  const report: QuantizationReport = {
+    fp32: { path: options.fp32, bytes: statSync(options.fp32).size },
+    int8: { path: options.int8, bytes: statSync(options.int8).size },
+    sizeRatio: statSync(options.int8).size / statSync(options.fp32).size,
+    latency: { fp32Ms: fp32Ms!, int8Ms: int8Ms!, ratio: int8Ms! / fp32Ms!, runs },
+    check,
+    scoreCompression: {
+      fp32AboveHalf: check.raw.fp32AboveHalf,
+      int8AboveHalf: check.raw.int8AboveHalf,
+      ratio: check.raw.fp32AboveHalf ? check.raw.int8AboveHalf / check.raw.fp32AboveHalf : 1,
+    },
+  };
+  if (options.evaluation) {
+    const { data, imageIds, limit } = options.evaluation;
+    const evalOne = (path: string, name: string) =>
+      withModel(path, (m) => evaluateModel(m, data, { imageIds, limit, onProgress: (d, t) => { if (d % 16 === 0 || d === t) log(`${name} eval ${d}/${t}`); } }), options.threads);
+    const fp32 = await evalOne(options.fp32, 'fp32');
+    const int8 = await evalOne(options.int8, 'int8');
+    report.map = {
+      images: fp32.images,
+      fp32,
+      int8,
+      boxDrop: 100 * (fp32.box.map - int8.box.map),
+      ...(fp32.mask && int8.mask ? { maskDrop: 100 * (fp32.mask.map - int8.mask.map) } : {}),
+    };
+  }
+  return report;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** The report as text. */
+export function formatQuantizationReport(r: QuantizationReport): string {
+  const lines = [
+    `verdict: ${r.check.verdict.toUpperCase()}${r.check.reasons.length ? ` (${r.check.reasons.join('; ')})` : ''}`,
+    `file size: ${(r.fp32.bytes / 1e6).toFixed(2)} MB -> ${(r.int8.bytes / 1e6).toFixed(2)} MB (ratio ${r.sizeRatio.toFixed(3)})`,
+    `CPU latency (median of ${r.latency.runs}, spinning off, interleaved): fp32 ${r.latency.fp32Ms.toFixed(1)} ms, int8 ${r.latency.int8Ms.toFixed(1)} ms (ratio ${r.latency.ratio.toFixed(3)})`,
+    `agreement on ${r.check.images} image(s) at conf 0.25: ${r.check.agreement.matched}/${r.check.agreement.fp32Detections} fp32 detections kept (${pct(r.check.agreement.kept)}; >= 0.5: ${pct(r.check.agreement.keptConfident)}), mean |score diff| ${r.check.agreement.meanScoreDiff.toFixed(4)}, mean IoU ${r.check.agreement.meanIou.toFixed(3)}`,
+    `score compression: anchors above 0.5 fp32 ${r.scoreCompression.fp32AboveHalf}, int8 ${r.scoreCompression.int8AboveHalf} (ratio ${r.scoreCompression.ratio.toFixed(3)})`,
+  ];
+  if (r.map) {
+    lines.push(`box mAP50-95 on ${r.map.images} image(s): fp32 ${r.map.fp32.box.map.toFixed(4)}, int8 ${r.map.int8.box.map.toFixed(4)} (drop ${r.map.boxDrop.toFixed(2)} points)`);
+    if (r.map.maskDrop !== undefined) lines.push(`mask mAP50-95: fp32 ${r.map.fp32.mask!.map.toFixed(4)}, int8 ${r.map.int8.mask!.map.toFixed(4)} (drop ${r.map.maskDrop.toFixed(2)} points)`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,115 @@
+/**
+ * Activation statistics: exposes the tensors to calibrate as extra outputs, runs the
+ * calibration batches through ONE ONNX Runtime session and folds every batch into per-tensor
+ * histograms at once (activations are never kept: memory is independent of the set size).
+ */
+import { YoloeTrtError } from '../errors.js';
+import { CpuBackend } from '../backends/cpu.js';
+import { addIntermediateOutputs, writeOnnx, type OnnxModel } from '../onnx/index.js';
+import type { Tensor } from '../types.js';
+import { entropyRange, minmaxRange, percentileRange, type AsymmetricRange, type SymmetricRange } from './calibrators.js';
+import { AbsHistogram, RangeHistogram } from './histogram.js';
+
+export type CalibrationMethod = 'minmax' | 'entropy' | 'percentile';
+export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax', 'entropy', 'percentile'];
+
+export interface TensorStatistics {
+  /** |x| histogram (symmetric ranges, entropy) */
+  abs?: AbsHistogram;
+  /** signed histogram (asymmetric ranges) */
+  range?: RangeHistogram;
+}
+
+export interface CollectOptions {
+  /** which histograms to keep: 'abs' (symmetric), 'range' (asymmetric) or 'both'; default 'both' */
+  histograms?: 'abs' | 'range' | 'both';
+  /** ONNX Runtime threads; default ONNX Runtime's choice */
+  threads?: number;
+  /** called after every batch with the number of images done */
+  onProgress?: (done: number) => void;
+}
+
+/**
+ * Runs `batches` through `model` with `tensors` added as outputs and accumulates their histograms.
+ * The graph input is the model's first input; graph inputs among `tensors` are read from the feed.
+ * @example const stats = await collectStatistics(model, ['/model.0/conv/Conv_output_0'], set.batches(1));
+ */
+export async function collectStatistics(
+  model: OnnxModel,
+  tensors: string[],
+  batches: Iterable<Tensor> | AsyncIterable<Tensor>,
+  options: CollectOptions = {},
+): Promise<Map<string, TensorStatistics>> {
+  const graph = model.graph;
+  if (!graph) throw new YoloeTrtError('ERR_MODEL_FORMAT', 'The ONNX model has no graph');
+  const inputName = graph.input.find((v) => !graph.initializer.some((t) => t.name === v.name))?.name;
+  if (!inputName) throw new YoloeTrtError('ERR_MODEL_FORMAT', 'The ONNX model has no graph input');
+  const kind = options.histograms ?? 'both';
+  const fromFeed = tensors.filter((t) => t === inputName);
+  const fromRun = [...new Set(tensors.filter((t) => t !== inputName))];
+  const stats = new Map<string, TensorStatistics>();
+  for (const t of tensors) {
+    stats.set(t, {
+      ...(kind !== 'range' ? { abs: new AbsHistogram() } : {}),
+      ...(kind !== 'abs' ? { range: new RangeHistogram() } : {}),
+    });
+  }
+  const add = (name: string, data: Tensor['data']) => {
+    if (!(data instanceof Float32Array)) return;
+    const s = stats.get(name)!;
+    s.abs?.add(data);
+    s.range?.add(data);
+  };
+  const backend = await CpuBackend.create(writeOnnx(addIntermediateOutputs(model, fromRun)), options.threads ? { threads: options.threads } : {});
+  let done = 0;
+  try {
+    for await (const batch of batches) {
+      for (const name of fromFeed) add(name, batch.data);
+      if (fromRun.length > 0) {
+        const outputs = await backend.run({ [inputName]: batch }, fromRun);
+        for (const name of fromRun) add(name, outputs[name]!.data);
+      }
+      done += batch.dims[0] ?? 1;
+      options.onProgress?.(done);
+    }
+  } finally {
+    await backend.dispose();
+  }
+  if (done === 0) throw new YoloeTrtError('ERR_CALIBRATION', 'The calibration set produced no batches');
+  return stats;
+}
+
+/** A quantization range: symmetric `{ amax }` (int8) or asymmetric `{ min, max }` (uint8). */
+export type ActivationRange = SymmetricRange | AsymmetricRange;
+
+/**
+ * Ranges by method. Symmetric ranges come from the |x| histogram, asymmetric ones from the
+ * signed histogram; entropy is symmetric by nature, so its asymmetric form clips the observed
+ * [min, max] to [-amax, amax].
+ * @param percentile for 'percentile'; default 99.999 (99.99 clips activations that carry detections)
+ */
+export function computeRanges(
+  stats: Map<string, TensorStatistics>,
+  method: CalibrationMethod,
+  mode: 'symmetric' | 'asymmetric',
+  percentile = 99.999,
+): Map<string, ActivationRange> {
+  const ranges = new Map<string, ActivationRange>();
+  for (const [name, s] of stats) {
+    const hist = mode === 'symmetric' ? s.abs : s.range;
+    if (!hist) throw new YoloeTrtError('ERR_CALIBRATION', `No ${mode} statistics were collected for ${name}`);
+    if (hist.count === 0) throw new YoloeTrtError('ERR_CALIBRATION', `No activation values were collected for ${name}`);
+    let range: ActivationRange;
+    if (method === 'minmax') {
+      range = mode === 'symmetric' ? minmaxRange(hist) : minmaxRange(hist, 'asymmetric');
+    } else if (method === 'percentile') {
+      range = mode === 'symmetric' ? percentileRange(s.abs!, percentile) : percentileRange(s.range!, percentile);
+    } else {
+      if (!s.abs) throw new YoloeTrtError('ERR_CALIBRATION', `Entropy calibration needs the |x| histogram of ${name}`);
+      const { amax } = entropyRange(s.abs);
+      range = mode === 'symmetric' ? { amax } : { min: Math.max(hist.min, -amax), max: Math.min(hist.max, amax) };
+    }
+    ranges.set(name, range);
+  }
+  return ranges;
+}

@@ -1,0 +1,174 @@
+/**
+ * Q/DQ placement for both targets on the real YOLOv8n graph, exclusions, the written models
+ * running in ONNX Runtime and still detecting bus.jpg's bus and people.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadModel } from '../lib/model.js';
+import { DataType, loadOnnxFile, tensorToFloat32, type OnnxModel } from '../lib/onnx/index.js';
+import { planQdq } from '../lib/quantize/placement.js';
+import { quantize, type QuantizeResult } from '../lib/quantize/qdq.js';
+import { IMAGES, MODELS, fixture } from './fixtures.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'yoloe-q-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function calibrationImages(n: number): string[] {
+  const images = fixture('coco128', 'images', 'train2017');
+  return readdirSync(images).sort().slice(0, n).map((f) => join(images, f));
+}
+
+/** op type of the node reading each DequantizeLinear output (activations only) -> count */
+function quantizedInputsByOp(model: OnnxModel): Record<string, number> {
+  const g = model.graph!;
+  const dqOut = new Set(g.node.filter((n) => n.opType === 'DequantizeLinear' && !g.initializer.some((t) => t.name === n.input[0] && t.dataType === DataType.INT8 && t.dims.length > 1)).map((n) => n.output[0]!));
+  const counts: Record<string, number> = {};
+  for (const n of g.node) for (const t of n.input) if (dqOut.has(t)) counts[n.opType!] = (counts[n.opType!] ?? 0) + 1;
+  return counts;
+}
+
+function initializer(model: OnnxModel, name: string) {
+  return model.graph!.initializer.find((t) => t.name === name);
+}
+
+function producerOf(model: OnnxModel, tensor: string) {
+  return model.graph!.node.find((n) => n.output.includes(tensor));
+}
+
+async function detectBus(path: string) {
+  const model = await loadModel(path, { backend: 'cpu' });
+  try {
+    return (await model.detect(IMAGES.bus())).detections;
+  } finally {
+    await model.dispose();
+  }
+}
+
+describe('placement plan on yolov8n', () => {
+  const fp32 = () => loadOnnxFile(MODELS.det640());
+
+  it('cpu: Q/DQ around the body ops, head post-processing, DFL and class convs float', () => {
+    const plan = planQdq(fp32(), 'cpu');
+    const nodes = plan.index.graph.node;
+    const quantizedOps: Record<string, number> = {};
+    for (const i of plan.quantizedNodes) quantizedOps[nodes[i]!.opType!] = (quantizedOps[nodes[i]!.opType!] ?? 0) + 1;
+    // 64 convs - dfl - 3 class convs; SiLUs of the 3 class convs' inputs stay quantized (they are body)
+    expect(quantizedOps.Conv).toBe(60);
+    expect(quantizedOps.Sigmoid).toBe(57);
+    expect(quantizedOps.Mul).toBe(57);
+    expect(quantizedOps.Add).toBe(6); // the residual adds; the 2 box-decode adds stay float
+    expect(quantizedOps.MaxPool).toBe(3);
+    expect(quantizedOps.Resize).toBe(2);
+    expect(plan.floatByDefault).toEqual(['/model.22/dfl/conv/Conv', '/model.22/cv3.0/cv3.0.2/Conv', '/model.22/cv3.1/cv3.1.2/Conv', '/model.22/cv3.2/cv3.2.2/Conv']);
+    for (const name of ['/model.22/Softmax', '/model.22/dfl/Softmax', '/model.22/Sigmoid', '/model.22/Concat_5', '/model.22/Div_1']) {
+      const i = nodes.findIndex((n) => n.name === name);
+      if (i >= 0) expect(plan.quantizedNodes.has(i), name).toBe(false);
+    }
+    // data-movement outputs share their input's parameters
+    const pool = nodes.find((n) => n.opType === 'MaxPool')!;
+    expect(plan.shareParams.get(pool.output[0]!)).toBe(pool.input[0]);
+    expect(plan.weights).toHaveLength(60);
+  });
+
+  it('tensorrt: Q/DQ only on inputs of convs and residual adds', () => {
+    const plan = planQdq(fp32(), 'tensorrt');
+    const nodes = plan.index.graph.node;
+    const ops = new Set([...plan.quantizedNodes].map((i) => nodes[i]!.opType));
+    expect([...ops].sort()).toEqual(['Add', 'Conv']);
+    for (const consumers of plan.activations.values()) {
+      expect(consumers).not.toBe('all');
+      for (const c of consumers as number[]) expect(['Conv', 'Add']).toContain(nodes[c]!.opType);
+    }
+    expect([...plan.quantizedNodes].filter((i) => nodes[i]!.opType === 'Add')).toHaveLength(6);
+  });
+
+  it('excludes by name, op type and pattern (a conv takes its SiLU along)', () => {
+    const base = planQdq(fp32(), 'cpu');
+    const plan = planQdq(fp32(), 'cpu', { exclude: { names: ['/model.0/conv/Conv'], opTypes: ['Concat'], patterns: [/model\.2\//] } });
+    const nodes = plan.index.graph.node;
+    const quantized = (name: string) => plan.quantizedNodes.has(nodes.findIndex((n) => n.name === name));
+    expect(quantized('/model.0/conv/Conv')).toBe(false);
+    expect(quantized('/model.0/act/Sigmoid')).toBe(false);
+    expect(quantized('/model.0/act/Mul')).toBe(false);
+    expect(quantized('/model.1/conv/Conv')).toBe(true);
+    expect([...plan.quantizedNodes].some((i) => nodes[i]!.opType === 'Concat')).toBe(false);
+    expect([...plan.quantizedNodes].some((i) => (nodes[i]!.name ?? '').includes('/model.2/'))).toBe(false);
+    expect(plan.quantizedNodes.size).toBeLessThan(base.quantizedNodes.size);
+    expect(plan.excluded).toContain('/model.0/conv/Conv');
+    expect(() => planQdq(fp32(), 'cpu', { exclude: { patterns: ['('] } })).toThrow(/exclude.patterns/);
+    expect(() => planQdq(fp32(), 'gpu' as never)).toThrow(/target/);
+  });
+});
+
+describe('quantize() on yolov8n (4 calibration images)', () => {
+  let cpu: QuantizeResult;
+  let trt: QuantizeResult;
+  const cpuPath = join(dir, 'cpu.onnx');
+  const trtPath = join(dir, 'trt.onnx');
+
+  beforeAll(async () => {
+    const images = calibrationImages(4);
+    cpu = await quantize({ onnx: MODELS.det640(), output: cpuPath, calibration: { images }, target: 'cpu' });
+    trt = await quantize({ onnx: MODELS.det640(), output: trtPath, calibration: { images }, target: 'tensorrt' });
+  });
+
+  it('cpu target: uint8 activations, int8 per-channel weights, Q after every quantized conv', () => {
+    const model = loadOnnxFile(cpuPath);
+    const g = model.graph!;
+    const qs = g.node.filter((n) => n.opType === 'QuantizeLinear');
+    expect(qs.length).toBe(cpu.counts.quantizeLinear);
+    for (const q of qs) expect(initializer(model, q.input[2]!)!.dataType).toBe(DataType.UINT8);
+    const byOp = quantizedInputsByOp(model);
+    expect(byOp.Conv).toBe(63); // 60 int8 convs + the 3 float class convs read a quantized SiLU output
+    expect(byOp.Sigmoid).toBe(57);
+    expect(byOp.Mul).toBe(114);
+    // every quantized conv is followed by a QuantizeLinear (ONNX Runtime fuses QLinearConv only then)
+    const convs = g.node.filter((n) => n.opType === 'Conv' && g.node.some((d) => d.opType === 'DequantizeLinear' && d.output[0] === n.input[1]));
+    expect(convs).toHaveLength(60);
+    for (const c of convs) expect(g.node.some((q) => q.opType === 'QuantizeLinear' && q.input[0] === c.output[0])).toBe(true);
+    // the DFL and class convs keep float weights
+    for (const w of ['model.22.dfl.conv.weight', 'model.22.cv3.0.2.weight', 'model.22.cv3.2.2.weight']) expect(initializer(model, w)!.dataType).toBe(DataType.FLOAT);
+    const wdq = producerOf(model, 'model.0.conv.weight')!;
+    expect(wdq.opType).toBe('DequantizeLinear');
+    expect(Number(wdq.attribute.find((a) => a.name === 'axis')!.i)).toBe(0);
+    expect(initializer(model, wdq.input[0]!)!.dataType).toBe(DataType.INT8);
+    expect(initializer(model, wdq.input[1]!)!.dims.map(Number)).toEqual([16]);
+    expect(cpu.bytes.length / 12.8e6).toBeLessThan(0.3);
+  });
+
+  it('tensorrt target: symmetric int8 (zero point 0), per-channel weights on axis 0', () => {
+    const model = loadOnnxFile(trtPath);
+    const g = model.graph!;
+    for (const q of g.node.filter((n) => n.opType === 'QuantizeLinear')) {
+      const zp = initializer(model, q.input[2]!)!;
+      expect(zp.dataType).toBe(DataType.INT8);
+      expect(tensorToFloat32(zp)[0]).toBe(0);
+    }
+    const byOp = quantizedInputsByOp(model);
+    expect(byOp).toEqual({ Conv: 60, Add: 12 });
+    const wdq = producerOf(model, 'model.22.cv2.0.2.weight')!;
+    expect(wdq.opType).toBe('DequantizeLinear');
+    expect(Number(wdq.attribute.find((a) => a.name === 'axis')!.i)).toBe(0);
+    const zps = tensorToFloat32(initializer(model, wdq.input[2]!)!);
+    expect(zps.every((v) => v === 0)).toBe(true);
+    expect(trt.counts.weights).toBe(60);
+  });
+
+  it('both quantized models still find the bus and 4 people on bus.jpg', async () => {
+    for (const path of [cpuPath, trtPath]) {
+      const dets = await detectBus(path);
+      expect(dets.filter((d) => d.label === 'bus')).toHaveLength(1);
+      expect(dets.filter((d) => d.label === 'person').length).toBeGreaterThanOrEqual(3);
+      expect(dets.filter((d) => d.label === 'person').length).toBeLessThanOrEqual(5);
+      for (const d of dets.filter((d) => d.score > 0.8)) expect(['bus', 'person']).toContain(d.label);
+    }
+  });
+
+  it('rejects bad options with clear errors', async () => {
+    await expect(quantize({ onnx: MODELS.det640(), calibration: {} as never })).rejects.toThrow(/calibration/);
+    await expect(quantize({ onnx: MODELS.det640(), calibration: { images: calibrationImages(1) }, method: 'kl' as never })).rejects.toThrow(/method/);
+    await expect(quantize({ onnx: MODELS.det640(), calibration: { images: '/nonexistent' } })).rejects.toMatchObject({ code: 'ERR_FILE_NOT_FOUND' });
+  });
+});

@@ -1,0 +1,165 @@
+/**
+ * The accuracy side of quantization: the collapse check on a really broken INT8 model, the
+ * FP32 vs INT8 report, mixed precision, TensorRT calibration cache import, and the CLIs.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evalCommand } from '../lib/cli/eval.js';
+import { quantizeCommand } from '../lib/cli/quantize.js';
+import { decodeImage } from '../lib/image/decode.js';
+import { preprocess } from '../lib/image/index.js';
+import { loadOnnxFile, writeOnnx } from '../lib/onnx/index.js';
+import { applyQdq } from '../lib/quantize/qdq-write.js';
+import { planQdq } from '../lib/quantize/placement.js';
+import { quantize } from '../lib/quantize/qdq.js';
+import { checkQuantizedModel, quantizationReport } from '../lib/quantize/report.js';
+import { chooseFloatLayers } from '../lib/quantize/sensitivity.js';
+import { collectStatistics, computeRanges } from '../lib/quantize/statistics.js';
+import { asymmetricParams } from '../lib/quantize/qdq-write.js';
+import { importTrtCache } from '../lib/quantize/trt-import.js';
+import { amaxToHex, writeTrtCache } from '../lib/quantize/trt-cache.js';
+import { IMAGES, MODELS, fixture } from './fixtures.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'yoloe-qr-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function calibrationImages(n: number): string[] {
+  const images = fixture('coco128', 'images', 'train2017');
+  return readdirSync(images).sort().slice(0, n).map((f) => join(images, f));
+}
+
+function sink(): { stream: Writable; text: () => string } {
+  let text = '';
+  const stream = new Writable({ write(chunk, _enc, cb) { text += String(chunk); cb(); } });
+  return { stream, text: () => text };
+}
+
+describe('collapse check', () => {
+  it('flags the broken QOperator model (every class score 0) as collapsed', async () => {
+    const check = await checkQuantizedModel(MODELS.det640(), MODELS.broken(), [IMAGES.bus()]);
+    expect(check.verdict).toBe('collapsed');
+    expect(check.raw.int8MaxScore).toBe(0);
+    expect(check.agreement.fp32Detections).toBe(5);
+    expect(check.agreement.int8Detections).toBe(0);
+    expect(check.reasons.join(' ')).toMatch(/collapsed/);
+  });
+
+  it('the quantize CLI fails with ERR_QUANTIZATION on it', async () => {
+    const out = sink();
+    await expect(quantizeCommand([MODELS.det640(), '--check', MODELS.broken(), '--calib', fixture('images'), '--json'], out.stream)).rejects.toMatchObject({ code: 'ERR_QUANTIZATION' });
+    expect(JSON.parse(out.text()).report.check.verdict).toBe('collapsed');
+  });
+});
+
+describe('report and CLI on a quick cpu quantization', () => {
+  const int8 = join(dir, 'cpu.onnx');
+  let cliJson: any;
+
+  beforeAll(async () => {
+    const out = sink();
+    await quantizeCommand([MODELS.det640(), '--calib', fixture('coco128', 'images', 'train2017'), '--count', '3', '--out', int8, '--target', 'cpu', '--json'], out.stream);
+    cliJson = JSON.parse(out.text());
+  });
+
+  it('writes the model and reports counts, float layers and a sane comparison', () => {
+    expect(cliJson.quantize.output).toBe(int8);
+    expect(cliJson.quantize.counts.weights).toBe(60);
+    expect(cliJson.quantize.floatByDefault).toHaveLength(4);
+    const r = cliJson.report;
+    expect(r.check.verdict).not.toBe('collapsed');
+    expect(r.sizeRatio).toBeGreaterThan(0.2);
+    expect(r.sizeRatio).toBeLessThan(0.3);
+    expect(r.latency.fp32Ms).toBeGreaterThan(0);
+    expect(r.latency.int8Ms).toBeGreaterThan(0);
+    expect(r.latency.ratio).toBeCloseTo(r.latency.int8Ms / r.latency.fp32Ms, 6);
+    expect(r.check.agreement.kept).toBeGreaterThan(0.5);
+    expect(r.check.agreement.kept).toBeLessThanOrEqual(1);
+    expect(r.check.agreement.meanScoreDiff).toBeLessThan(0.2);
+    expect(r.scoreCompression.fp32AboveHalf).toBeGreaterThan(0);
+    expect(r.scoreCompression.int8AboveHalf).toBeGreaterThan(0);
+  });
+
+  it('evaluates box mAP of both models on labelled images', async () => {
+    const data = await (await import('../lib/quantize/evaluate-model.js')).loadEvaluationData(fixture('coco128', 'annotations', 'instances_train2017.json'));
+    const report = await quantizationReport({ fp32: MODELS.det640(), int8, images: [IMAGES.bus()], evaluation: { data, limit: 3 }, latencyRuns: 3 });
+    expect(report.map!.images).toBe(3);
+    expect(report.map!.fp32.box.map).toBeGreaterThan(0.2);
+    expect(report.map!.int8.box.map).toBeGreaterThan(0.1);
+    expect(report.map!.boxDrop).toBeCloseTo(100 * (report.map!.fp32.box.map - report.map!.int8.box.map), 9);
+    expect(report.map!.fp32.mask).toBeUndefined();
+  });
+
+  it('eval CLI prints the 12-number table and JSON', async () => {
+    const args = ['--model', MODELS.det640(), '--data', fixture('coco128', 'annotations', 'instances_train2017.json'), '--limit', '2'];
+    const text = sink();
+    await evalCommand(args, text.stream);
+    expect(text.text()).toMatch(/Average Precision {2}\(AP\) @\[ IoU=0\.50:0\.95 \| area= {3}all \| maxDets=100 \]/);
+    expect(text.text().match(/Average (Precision|Recall)/g)).toHaveLength(12);
+    const json = sink();
+    await evalCommand([...args, '--json'], json.stream);
+    const parsed = JSON.parse(json.text());
+    expect(Object.keys(parsed.box)).toEqual(expect.arrayContaining(['map', 'map50', 'map75', 'stats']));
+    expect(parsed.box.map).toBeGreaterThan(0);
+    expect(parsed.box.map50).toBeGreaterThanOrEqual(parsed.box.map);
+    await expect(evalCommand(['--model', MODELS.det640(), '--data', fixture('coco128', 'annotations', 'instances_train2017.json'), '--limit', '0'], sink().stream)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
+  });
+});
+
+describe('mixed precision', () => {
+  it('ranks layers by output agreement and keeps the most sensitive float when the budget is strict', async () => {
+    const model = loadOnnxFile(MODELS.det640());
+    const full = planQdq(model, 'cpu');
+    const images = calibrationImages(4);
+    const tensors = [...full.activations.keys()].filter((t) => !full.shareParams.has(t));
+    const batches = await Promise.all(images.slice(0, 2).map(async (f) => preprocess([await decodeImage(f)], 640, 640, 'float32').tensor));
+    const ranges = computeRanges(await collectStatistics(model, tensors, batches, { histograms: 'range' }), 'percentile', 'asymmetric');
+    const params = new Map([...ranges].map(([t, r]) => [t, asymmetricParams(r)]));
+    const build = (floatLayers: string[]) => writeOnnx(applyQdq(model, planQdq(model, 'cpu', { floatLayers }), params));
+    const candidates = full.quantizedLayers.filter((l) => /cv2\.0\.2|model\.0\/|model\.22\/cv3\.0\/cv3\.0\.0/.test(l.name));
+    expect(candidates).toHaveLength(3);
+    const heldOut = await Promise.all(images.slice(2).map(async (f) => ({ image: await decodeImage(f) })));
+    const result = await chooseFloatLayers({ fp32: MODELS.det640(), build, layers: candidates, heldOut, maxDrop: -1, maxFloatLayers: 2 });
+    expect(result.measure).toBe('agreement-map');
+    expect(result.met).toBe(false); // a negative budget can never be met
+    expect(result.sensitivities).toHaveLength(3);
+    expect(result.sensitivities[0]!.gain).toBeGreaterThanOrEqual(result.sensitivities[2]!.gain);
+    expect(result.floatLayers.length).toBeLessThanOrEqual(2);
+    const generous = await chooseFloatLayers({ fp32: MODELS.det640(), build, layers: candidates, heldOut, maxDrop: 100 });
+    expect(generous).toMatchObject({ met: true, floatLayers: [] });
+  });
+});
+
+describe('TensorRT calibration cache import', () => {
+  it('puts Q/DQ on the cached tensors with the cache scales bit for bit', async () => {
+    const plan = planQdq(loadOnnxFile(MODELS.det640()), 'tensorrt');
+    const names = [...plan.activations.keys()];
+    const cached = names.slice(0, names.length - 2); // two tensors missing from the cache stay float
+    const scales = new Map(cached.map((n, i) => [n, 1 + i * 0.37]));
+    const text = writeTrtCache({ version: { major: 10, minor: 3, patch: 0 }, algorithm: 'EntropyCalibration2', scales });
+    const output = join(dir, 'imported.onnx');
+    const result = await importTrtCache(MODELS.det640(), text, output);
+    expect(result.uncovered).toEqual(names.slice(-2));
+    const model = loadOnnxFile(output);
+    const g = model.graph!;
+    for (const name of cached) {
+      const q = g.node.find((n) => n.opType === 'QuantizeLinear' && n.input[0] === name)!;
+      expect(q, name).toBeDefined();
+      const scale = g.initializer.find((t) => t.name === q.input[1])!;
+      const bits = Buffer.from(scale.rawData!).readUInt32LE(0).toString(16).padStart(8, '0');
+      expect(bits).toBe(amaxToHex(scales.get(name)!));
+    }
+    for (const name of names.slice(-2)) expect(g.node.some((n) => n.opType === 'QuantizeLinear' && n.input[0] === name)).toBe(false);
+    await expect(importTrtCache(MODELS.det640(), 'not a cache')).rejects.toMatchObject({ code: 'ERR_CALIBRATION' });
+  });
+
+  it('precomputed ranges quantize without images', async () => {
+    const plan = planQdq(loadOnnxFile(MODELS.det640()), 'cpu');
+    const ranges = Object.fromEntries([...plan.activations.keys()].map((t) => [t, { min: -1, max: 8 }]));
+    const result = await quantize({ onnx: MODELS.det640(), calibration: { ranges }, target: 'cpu' });
+    expect(result.method).toBe('precomputed');
+    expect(result.counts.quantizeLinear).toBeGreaterThan(150);
+  });
+});
