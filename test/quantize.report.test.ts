@@ -49,7 +49,7 @@ describe('collapse check', () => {
 
   it('the quantize CLI fails with ERR_QUANTIZATION on it', async () => {
     const out = sink();
-    await expect(quantizeCommand([MODELS.det640(), '--check', MODELS.broken(), '--calib', fixture('images'), '--json'], out.stream)).rejects.toMatchObject({ code: 'ERR_QUANTIZATION' });
+    await expect(quantizeCommand([MODELS.det640(), '--check', MODELS.broken(), '--calib', fixture('images'), '--latency-runs', '3', '--json'], out.stream)).rejects.toMatchObject({ code: 'ERR_QUANTIZATION' });
     expect(JSON.parse(out.text()).report.check.verdict).toBe('collapsed');
   });
 });
@@ -60,7 +60,7 @@ describe('report and CLI on a quick cpu quantization', () => {
 
   beforeAll(async () => {
     const out = sink();
-    await quantizeCommand([MODELS.det640(), '--calib', fixture('coco128', 'images', 'train2017'), '--count', '3', '--out', int8, '--target', 'cpu', '--json'], out.stream);
+    await quantizeCommand([MODELS.det640(), '--calib', fixture('coco128', 'images', 'train2017'), '--count', '3', '--out', int8, '--target', 'cpu', '--latency-runs', '5', '--json'], out.stream);
     cliJson = JSON.parse(out.text());
   });
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, type Model } from '../lib/index.js';
 import { FIXTURES, fixture } from './fixtures.js';
+import { nativeKernelsAvailable } from '../lib/native/kernels.js';
 
 /**
  * Agreement with an independent Ultralytics reference: test/golden/reference-*.json were made by
@@ -41,14 +42,22 @@ function iou(a: Uint8Array, b: Uint8Array): number {
   return union === 0 ? 1 : inter / union;
 }
 
+// Both kernel paths must agree with the reference: native (the default when the addon is built,
+// as in CI) and TypeScript (YOLOE_TRT_KERNELS=ts, what runs without the addon).
+for (const kernels of ['native', 'ts'] as const)
 for (const file of ['reference-yolov8n_640.json', 'reference-yolov8n-seg_320.json']) {
   const golden: Golden = JSON.parse(readFileSync(join(import.meta.dirname, 'golden', file), 'utf8'));
-  describe(`agreement with the Ultralytics reference: ${golden.model}`, () => {
+  describe(`agreement with the Ultralytics reference: ${golden.model}, ${kernels} kernels`, () => {
     let model: Model;
     beforeAll(async () => {
+      if (kernels === 'native' && !nativeKernelsAvailable()) throw new Error('the native addon is not built (npm run native:build)');
+      process.env.YOLOE_TRT_KERNELS = kernels;
       model = await loadModel(fixture('models', golden.model), { threads: 2 });
     });
-    afterAll(async () => model?.dispose());
+    afterAll(async () => {
+      delete process.env.YOLOE_TRT_KERNELS;
+      await model?.dispose();
+    });
 
     for (const ref of golden.images) {
       it(ref.image, async () => {

@@ -27,6 +27,7 @@ export const quantizeUsage = `yoloe-trt quantize <model.onnx> --calib DIR --out 
   --eval DATA        box / mask mAP of both models on this dataset (COCO JSON / data YAML)
   --images DIR       image folder of --eval data; --labels DIR: its YOLO labels
   --limit N          evaluate at most N images
+  --latency-runs N   timed runs per model for the latency ratio (default 20)
   --json             print the result as JSON
 Exits non-zero (ERR_QUANTIZATION) when the INT8 model's outputs collapse.`;
 
@@ -69,6 +70,7 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
     images: { type: 'string' },
     labels: { type: 'string' },
     limit: { type: 'string' },
+    'latency-runs': { type: 'string' },
     json: { type: 'boolean' },
   });
   if (values.help) {
@@ -112,7 +114,9 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
   const evaluation = values.eval
     ? { data: await loadEvaluationData(values.eval, { imagesDir: values.images, labelsDir: values.labels }), limit: numberFlag('limit', values.limit) }
     : undefined;
-  const report = await quantizationReport({ fp32, int8, images: checkImages, ...(evaluation ? { evaluation } : {}), onProgress: progress });
+  const latencyRuns = numberFlag('latency-runs', values['latency-runs']);
+  if (latencyRuns !== undefined && !(Number.isInteger(latencyRuns) && latencyRuns > 0)) throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected a positive integer for --latency-runs but received ${latencyRuns}`, { option: 'latency-runs' });
+  const report = await quantizationReport({ fp32, int8, images: checkImages, ...(evaluation ? { evaluation } : {}), ...(latencyRuns ? { latencyRuns } : {}), onProgress: progress });
   if (values.json) {
     const map = report.map
       ? { images: report.map.images, boxDrop: report.map.boxDrop, maskDrop: report.map.maskDrop, fp32: { box: report.map.fp32.box.map, mask: report.map.fp32.mask?.map }, int8: { box: report.map.int8.box.map, mask: report.map.int8.mask?.map } }

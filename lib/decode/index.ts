@@ -4,7 +4,8 @@ import type { Candidate, DecodeOptions, Detection, HeadLayout, ImageResult, Lett
 import { scaleBoxToOriginal } from './boxes.js';
 import { scanRawHead } from './candidates.js';
 import { scanEnd2End } from './end2end.js';
-import { assembleMasks } from './masks.js';
+import { assembleMasksCompact, expandMask } from './masks.js';
+import { nativeAssembleMasksCompact, nativeNms, nativeScanRawHead, useNativeKernels } from '../native/kernels.js';
 import { nms } from './nms.js';
 
 export { detectLayout, type LayoutHints } from './layout.js';
@@ -80,6 +81,12 @@ export function decodeBatch(
     protos = asFloat32(t, layout.protos);
   }
 
+  // the native twins give the same results faster (test/native.test.ts, bench:native)
+  const native = useNativeKernels();
+  const scanRaw = native ? nativeScanRawHead : scanRawHead;
+  const suppress = native ? nativeNms : nms;
+  const masksOf = native ? nativeAssembleMasksCompact : assembleMasksCompact;
+
   // per layout: how to find candidates, and where candidate i's k-th mask coefficient sits
   let scan: (b: number) => Candidate[];
   let coeffAt: (b: number, index: number, k: number) => number;
@@ -88,7 +95,7 @@ export function decodeBatch(
     const anchors = layout.transposed ? d1 : d2;
     if (channels !== 4 + layout.nc + layout.nm) throw shapeError(layout.output, dims, `${4 + layout.nc + layout.nm} channels (4 + ${layout.nc} classes + ${layout.nm} mask coefficients)`);
     const first = 4 + layout.nc;
-    scan = (b) => nms(scanRawHead(head, b, channels, anchors, layout.nc, opts, layout.transposed), opts);
+    scan = (b) => suppress(scanRaw(head, b, channels, anchors, layout.nc, opts, layout.transposed), opts);
     coeffAt = layout.transposed
       ? (b, a, k) => head[(b * anchors + a) * channels + first + k]
       : (b, a, k) => head[(b * channels + first + k) * anchors + a];
@@ -115,8 +122,8 @@ export function decodeBatch(
         boxes.set([c.x1, c.y1, c.x2, c.y2], i * 4);
       });
       const plane = nm * ph * pw;
-      const masks = assembleMasks(protos.subarray(b * plane, (b + 1) * plane), nm, ph, pw, coeffs, boxes, g, { retina: opts.retina });
-      masks.forEach((m, i) => (detections[i].mask = m));
+      const masks = masksOf(protos.subarray(b * plane, (b + 1) * plane), nm, ph, pw, coeffs, boxes, g, { retina: opts.retina });
+      masks.forEach((m, i) => (detections[i].mask = expandMask(m)));
     }
     return { width: g.srcWidth, height: g.srcHeight, detections };
   });

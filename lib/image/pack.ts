@@ -4,6 +4,7 @@ import { optEnum, optNumber, optObject } from '../validate.js';
 import { U8_TO_FLOAT, U8_TO_HALF, floatToHalf } from './fp16.js';
 import { letterboxGeometry, type LetterboxOptions } from './letterbox.js';
 import { resizeBilinearU8 } from './resize.js';
+import { nativeLetterboxInto, useNativeKernels } from '../native/kernels.js';
 
 /** Ultralytics' border colour, on all three channels. */
 export const PAD_VALUE = 114;
@@ -151,6 +152,7 @@ export function preprocess(
   const W = geometries[0].dstWidth;
   const size = 3 * H * W;
   const data = type === 'float32' ? new Float32Array(images.length * size) : new Uint16Array(images.length * size);
-  images.forEach((im, i) => letterboxInto(im, geometries[i], data, i * size, { padValue: o.padValue }));
+  const pack = useNativeKernels() ? nativeLetterboxInto : letterboxInto;
+  images.forEach((im, i) => pack(im, geometries[i], data, i * size, { padValue: o.padValue }));
   return { tensor: { dtype: type, dims: [images.length, 3, H, W], data }, geometries };
 }

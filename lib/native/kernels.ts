@@ -17,6 +17,15 @@ export function nativeKernelsAvailable(): boolean {
   return loadAddon().binding !== null;
 }
 
+/**
+ * Whether the pipeline runs its hot loops natively: yes when the addon loaded (the bench shows
+ * every native stage faster, and tests hold them equal to the TS references), unless
+ * YOLOE_TRT_KERNELS=ts asks for the TypeScript paths.
+ */
+export function useNativeKernels(): boolean {
+  return process.env.YOLOE_TRT_KERNELS !== 'ts' && nativeKernelsAvailable();
+}
+
 function binding(): NativeBinding {
   const status = loadAddon();
   if (!status.binding) throw new YoloeTrtError('ERR_BACKEND_UNAVAILABLE', status.error ?? 'native addon not loaded');
