@@ -3,17 +3,8 @@ import { decodeBatch, detectLayout, nms, resolveDecodeOptions, scanRawHead } fro
 import { toHalfArray } from '../lib/image/fp16.js';
 import { YoloeTrtError } from '../lib/errors.js';
 import type { Candidate, LetterboxGeometry, Tensor } from '../lib/types.js';
+import { rng } from './random.js';
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const bus: LetterboxGeometry = { srcWidth: 810, srcHeight: 1080, dstWidth: 640, dstHeight: 640, ratio: 640 / 1080, newWidth: 480, newHeight: 640, left: 80, top: 0, right: 80, bottom: 0 };
 const zidane: LetterboxGeometry = { srcWidth: 1280, srcHeight: 720, dstWidth: 640, dstHeight: 640, ratio: 0.5, newWidth: 640, newHeight: 360, left: 0, top: 140, right: 0, bottom: 140 };

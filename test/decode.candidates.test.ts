@@ -5,20 +5,10 @@ import { scanEnd2End } from '../lib/decode/end2end.js';
 import { nms } from '../lib/decode/nms.js';
 import { resolveDecodeOptions } from '../lib/decode/options.js';
 import type { Candidate, DecodeOptions, LetterboxGeometry } from '../lib/types.js';
+import { rng } from './random.js';
 
 const f32 = Math.fround;
 
-/** mulberry32: a small seeded generator so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A raw head [B, C, N] of random boxes and scores (float32). */
 function randomHead(B: number, nc: number, nm: number, N: number, rand: () => number, scoreScale = 1): Float32Array {

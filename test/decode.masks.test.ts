@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { assembleMasks, assembleMasksCompact, expandMask } from '../lib/decode/masks.js';
 import type { LetterboxGeometry } from '../lib/types.js';
+import { rng } from './random.js';
 
 const f32 = Math.fround;
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Python round: ties to even. */
 function pyRound(x: number): number {

@@ -6,18 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { entropyRange, minmaxRange, percentileRange } from '../lib/quantize/calibrators.js';
 import { AbsHistogram, RangeHistogram } from '../lib/quantize/histogram.js';
 import { amaxToHex, decodeTrtVersion, encodeTrtVersion, hexToAmax, readTrtCache, retargetTrtCache, writeTrtCache } from '../lib/quantize/trt-cache.js';
+import { rng } from './random.js';
 
-/** Deterministic uniform [0, 1) (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gaussian(n: number, seed: number, sigma = 1): Float32Array {
   const u = rng(seed);

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "error.h"
 #include "half_element.h"
+#include "letterbox_rows.h"
 
 namespace yoloe {
 
@@ -18,7 +20,8 @@ std::vector<LinearTap> taps(int srcLen, int dstLen, bool clampWeights) {
 }
 
 // Writes the resized rows one at a time through `emit(y, row)`; each source row is filtered
-// horizontally once and cached, since destination rows walk the source downwards.
+// horizontally once and cached, since destination rows walk the source downwards. The generic
+// path (any channel count, interleaved output): the uint8 canvas and resizeBilinearU8.
 template <typename Emit>
 void resizeRows(const uint8_t* src, int srcW, int srcH, int64_t stride, int channels, int dstW, int dstH, Emit emit) {
   const std::vector<LinearTap> xt = taps(srcW, dstW, true);
@@ -75,21 +78,98 @@ const Luts& luts() {
   return l;
 }
 
+// The column and row filters of one geometry, reused while consecutive calls share it (a
+// video or a batch of same-sized images): building them is ~1000 float/double roundings.
+struct ResizePlan {
+  int srcW = -1, srcH = -1, newW = -1, newH = -1;
+  RowTaps cols;
+  std::vector<LinearTap> rows;
+};
+
+const ResizePlan& planFor(int srcW, int srcH, int newW, int newH) {
+  thread_local ResizePlan plan;
+  if (plan.srcW != srcW || plan.newW != newW) {
+    plan.cols = rowTaps(taps(srcW, newW, true), srcW);
+    plan.srcW = srcW, plan.newW = newW;
+  }
+  if (plan.srcH != srcH || plan.newH != newH) {
+    plan.rows = taps(srcH, newH, false);
+    plan.srcH = srcH, plan.newH = newH;
+  }
+  return plan;
+}
+
+void emitRow(const RowKernels& k, const int16_t* a, const int16_t* b, int n, const LinearTap& ty, float* out) {
+  k.verticalF32(a, b, n, ty.w0, ty.w1, out);
+}
+void emitRow(const RowKernels& k, const int16_t* a, const int16_t* b, int n, const LinearTap& ty, uint16_t* out) {
+  k.verticalF16(a, b, n, ty.w0, ty.w1, luts().f16, out);
+}
+
+// Output rows [y0, y1) of the CHW canvas: pad rows filled, content rows resized through two
+// cached horizontally filtered source rows (int16, planar), then combined vertically.
 template <typename T>
-void packChw(const uint8_t* src, int srcW, int srcH, int64_t stride, const LetterboxParams& p, const T* lut, T* dst) {
+void packRows(const uint8_t* src, int64_t stride, const LetterboxParams& p, const ResizePlan& plan, const RowKernels& k, T pad,
+              T* dst, int y0, int y1) {
   const size_t plane = static_cast<size_t>(p.dstW) * static_cast<size_t>(p.dstH);
-  std::fill(dst, dst + 3 * plane, lut[p.padValue]);
-  resizeRows(src, srcW, srcH, stride, 3, p.newW, p.newH, [&](int y, const uint8_t* row) {
-    const size_t o = static_cast<size_t>(y + p.top) * static_cast<size_t>(p.dstW) + static_cast<size_t>(p.left);
-    T* r = dst + o;
-    T* g = r + plane;
-    T* b = g + plane;
-    for (int x = 0; x < p.newW; x++) {
-      r[x] = lut[row[3 * x]];
-      g[x] = lut[row[3 * x + 1]];
-      b[x] = lut[row[3 * x + 2]];
+  const size_t w = static_cast<size_t>(p.newW);
+  std::vector<int16_t> buf(6 * w);
+  std::vector<uint8_t> planes(3 * (static_cast<size_t>(plan.srcW) + 16));
+  int16_t* rowA = buf.data();
+  int16_t* rowB = buf.data() + 3 * w;
+  int rowAIndex = -1, rowBIndex = -1;
+  auto hpass = [&](int sy, int16_t* out) { k.horizontal(src + static_cast<int64_t>(sy) * stride, plan.srcW, plan.cols, planes.data(), out, out + w, out + 2 * w);
+  };
+  for (int y = y0; y < y1; y++) {
+    T* line[3];
+    for (int c = 0; c < 3; c++) line[c] = dst + static_cast<size_t>(c) * plane + static_cast<size_t>(y) * static_cast<size_t>(p.dstW);
+    const int cy = y - p.top;
+    if (cy < 0 || cy >= p.newH) {
+      for (int c = 0; c < 3; c++) std::fill(line[c], line[c] + p.dstW, pad);
+      continue;
     }
-  });
+    const LinearTap& ty = plan.rows[static_cast<size_t>(cy)];
+    if (rowAIndex != ty.i0) {
+      if (rowBIndex == ty.i0) {
+        std::swap(rowA, rowB);
+        std::swap(rowAIndex, rowBIndex);
+      } else {
+        hpass(ty.i0, rowA);
+        rowAIndex = ty.i0;
+      }
+    }
+    if (rowBIndex != ty.i1) {
+      if (ty.i1 == rowAIndex) std::copy(rowA, rowA + 3 * w, rowB);
+      else hpass(ty.i1, rowB);
+      rowBIndex = ty.i1;
+    }
+    for (int c = 0; c < 3; c++) {
+      T* l = line[c];
+      std::fill(l, l + p.left, pad);
+      emitRow(k, rowA + static_cast<size_t>(c) * w, rowB + static_cast<size_t>(c) * w, p.newW, ty, l + p.left);
+      std::fill(l + p.left + p.newW, l + p.dstW, pad);
+    }
+  }
+}
+
+// Below this many output values a second thread costs more than it saves.
+constexpr int64_t kParallelMinValues = 3 * 160 * 160;
+
+template <typename T>
+void packChw(const uint8_t* src, int srcW, int srcH, int64_t stride, const LetterboxParams& p, T pad, T* dst) {
+  const ResizePlan& plan = planFor(srcW, srcH, p.newW, p.newH);
+  static const RowKernels k = selectRowKernels(luts().f16);
+  const int64_t values = 3 * static_cast<int64_t>(p.dstW) * p.dstH;
+  if (values < kParallelMinValues || std::thread::hardware_concurrency() < 2) {
+    packRows(src, stride, p, plan, k, pad, dst, 0, p.dstH);
+    return;
+  }
+  // Two halves of the canvas, each with its own row cache (one shared source row at most is
+  // filtered twice). The plan is only read by the helper thread.
+  const int mid = p.dstH / 2;
+  std::thread helper([&] { packRows(src, stride, p, plan, k, pad, dst, mid, p.dstH); });
+  packRows(src, stride, p, plan, k, pad, dst, 0, mid);
+  helper.join();
 }
 
 }  // namespace
@@ -111,10 +191,10 @@ void letterbox(const uint8_t* src, int srcW, int srcH, int64_t srcStrideBytes, c
   validateLetterbox(srcW, srcH, srcStrideBytes, p);
   switch (kind) {
     case LetterboxOutput::F32_CHW:
-      packChw(src, srcW, srcH, srcStrideBytes, p, luts().f32, static_cast<float*>(dst));
+      packChw(src, srcW, srcH, srcStrideBytes, p, luts().f32[p.padValue], static_cast<float*>(dst));
       return;
     case LetterboxOutput::F16_CHW:
-      packChw(src, srcW, srcH, srcStrideBytes, p, luts().f16, static_cast<uint16_t*>(dst));
+      packChw(src, srcW, srcH, srcStrideBytes, p, luts().f16[p.padValue], static_cast<uint16_t*>(dst));
       return;
     case LetterboxOutput::U8_HWC: {
       uint8_t* out = static_cast<uint8_t*>(dst);

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "error.h"
+#include "masks_rows.h"
 
 namespace yoloe {
 
@@ -55,30 +56,71 @@ void boxToOriginal(const float* b, const MaskGeometry& g, float* out) {
   out[3] = clipTo((b[3] - T) / r, static_cast<float>(g.srcH));
 }
 
-// Separable resize of a region into output rows/cols of `out` (a CompactMask), keeping v > thr.
-template <typename Reader>
-void resizeRegion(const Reader& at, const GridRegion& src, const std::vector<AxisTap>& rows, const std::vector<AxisTap>& cols,
-                  const GridRegion& dst, float threshold, uint8_t* out) {
+// Reused buffers of one assembleMasks call.
+struct Scratch {
+  std::vector<int32_t> i0, i1;  // column taps of the destination span, relative to the row buffer
+  std::vector<float> w0, w1;
+  std::vector<float> row;       // one source row, zero outside the region
+  std::vector<float> pass;      // the column pass of every source row
+  std::vector<float> zeros;     // a source row outside the region
+};
+
+// Separable resize of a region into output rows/cols of `out` (a CompactMask), keeping
+// v > threshold. Same floats as bilinearFromRegion: columns first (lerp32 of the two taps, 0
+// outside the region), then rows. `loadRow(r, c0, c1, dst)` writes source row r, columns
+// [c0, c1) of the region, to dst.
+template <typename LoadRow>
+void resizeRegion(const LoadRow& loadRow, const GridRegion& src, const std::vector<AxisTap>& rows, const std::vector<AxisTap>& cols,
+                  const GridRegion& dst, float threshold, uint8_t* out, Scratch& s) {
   const int ow = dst.c1 - dst.c0;
-  std::vector<float> pass(static_cast<size_t>(src.r1 - src.r0) * static_cast<size_t>(ow));
-  for (int r = src.r0; r < src.r1; r++) {
-    float* p = &pass[static_cast<size_t>(r - src.r0) * static_cast<size_t>(ow)];
-    for (int x = dst.c0; x < dst.c1; x++) {
-      const AxisTap& cx = cols[static_cast<size_t>(x)];
-      const float va = (cx.i0 >= src.c0 && cx.i0 < src.c1) ? at(r, cx.i0) : 0.f;
-      const float vb = (cx.i1 >= src.c0 && cx.i1 < src.c1) ? at(r, cx.i1) : 0.f;
-      p[x - dst.c0] = lerp32(va, vb, cx.w0, cx.w1);
-    }
+  if (ow <= 0 || dst.r1 <= dst.r0) return;
+  // the row buffer spans every column the destination taps read (taps are monotonic)
+  const int base = cols[static_cast<size_t>(dst.c0)].i0;
+  const int span = cols[static_cast<size_t>(dst.c1 - 1)].i1 + 1 - base;
+  s.i0.resize(static_cast<size_t>(ow)), s.i1.resize(static_cast<size_t>(ow)), s.w0.resize(static_cast<size_t>(ow)), s.w1.resize(static_cast<size_t>(ow));
+  for (int x = 0; x < ow; x++) {
+    const AxisTap& cx = cols[static_cast<size_t>(dst.c0 + x)];
+    s.i0[static_cast<size_t>(x)] = cx.i0 - base;
+    s.i1[static_cast<size_t>(x)] = cx.i1 - base;
+    s.w0[static_cast<size_t>(x)] = cx.w0;
+    s.w1[static_cast<size_t>(x)] = cx.w1;
   }
+  const int c0 = std::max(src.c0, base), c1 = std::min(src.c1, base + span);
+  const size_t srcRows = static_cast<size_t>(std::max(0, src.r1 - src.r0));
+  s.row.assign(static_cast<size_t>(span), 0.f);
+  s.pass.resize(srcRows * static_cast<size_t>(ow));
+  for (int r = src.r0; r < src.r1; r++) {
+    if (c1 > c0) loadRow(r, c0, c1, s.row.data() + (c0 - base));
+    float* p = &s.pass[static_cast<size_t>(r - src.r0) * static_cast<size_t>(ow)];
+    columnPass(s.row.data(), s.i0.data(), s.i1.data(), s.w0.data(), s.w1.data(), ow, p);
+  }
+  s.zeros.assign(static_cast<size_t>(ow), 0.f);
   for (int y = dst.r0; y < dst.r1; y++) {
     const AxisTap& ry = rows[static_cast<size_t>(y)];
-    const float* pa = (ry.i0 >= src.r0 && ry.i0 < src.r1) ? &pass[static_cast<size_t>(ry.i0 - src.r0) * static_cast<size_t>(ow)] : nullptr;
-    const float* pb = (ry.i1 >= src.r0 && ry.i1 < src.r1) ? &pass[static_cast<size_t>(ry.i1 - src.r0) * static_cast<size_t>(ow)] : nullptr;
-    uint8_t* o = out + static_cast<size_t>(y - dst.r0) * static_cast<size_t>(ow);
-    for (int x = 0; x < ow; x++) {
-      const float v = lerp32(pa ? pa[x] : 0.f, pb ? pb[x] : 0.f, ry.w0, ry.w1);
-      o[x] = v > threshold ? 1 : 0;
+    const float* pa = (ry.i0 >= src.r0 && ry.i0 < src.r1) ? &s.pass[static_cast<size_t>(ry.i0 - src.r0) * static_cast<size_t>(ow)] : s.zeros.data();
+    const float* pb = (ry.i1 >= src.r0 && ry.i1 < src.r1) ? &s.pass[static_cast<size_t>(ry.i1 - src.r0) * static_cast<size_t>(ow)] : s.zeros.data();
+    rowPass(pa, pb, ry.w0, ry.w1, ow, threshold, out + static_cast<size_t>(y - dst.r0) * static_cast<size_t>(ow));
+  }
+}
+
+// Logits of one region: logits[r][c] = protoLogit(..., r + rowOffset, c + colOffset), with the
+// cells of a row accumulated side by side (same double operations per cell, k ascending).
+void regionLogits(const float* protos, const MaskProtoShape& s, const float* coeffs, const GridRegion& L, int rowOffset, int colOffset,
+                  std::vector<double>& acc, std::vector<float>& logits) {
+  const int lw = L.c1 - L.c0;
+  const size_t plane = static_cast<size_t>(s.ph) * static_cast<size_t>(s.pw);
+  acc.resize(static_cast<size_t>(lw));
+  logits.resize(static_cast<size_t>(L.r1 - L.r0) * static_cast<size_t>(lw));
+  for (int r = L.r0; r < L.r1; r++) {
+    std::fill(acc.begin(), acc.end(), 0.0);
+    const size_t at = static_cast<size_t>(r + rowOffset) * static_cast<size_t>(s.pw) + static_cast<size_t>(L.c0 + colOffset);
+    for (int k = 0; k < s.nm; k++) {
+      const float ck = coeffs[k];
+      if (ck == 0.f) continue;
+      accumulateRow(acc.data(), static_cast<double>(ck), protos + static_cast<size_t>(k) * plane + at, lw);
     }
+    float* out = &logits[static_cast<size_t>(r - L.r0) * static_cast<size_t>(lw)];
+    for (int c = 0; c < lw; c++) out[c] = static_cast<float>(acc[static_cast<size_t>(c)]);
   }
 }
 
@@ -160,7 +202,6 @@ std::vector<CompactMask> assembleMasks(const float* protos, const MaskProtoShape
                                        size_t n, const MaskGeometry& g, bool retina) {
   const std::vector<MaskPlan> plans = planMasks(s, boxes, n, g, retina);
   std::vector<CompactMask> out(n);
-  const int64_t plane = static_cast<int64_t>(s.ph) * s.pw;
   const int H = g.dstH, W = g.dstW, h = g.srcH, w = g.srcW;
   const PadCrop crop = retina ? padCrop(s.ph, s.pw, h, w) : padCrop(H, W, h, w);
   std::vector<AxisTap> upRows, upCols, rows, cols;
@@ -173,41 +214,40 @@ std::vector<CompactMask> assembleMasks(const float* protos, const MaskProtoShape
     }
   }
   std::vector<float> logits;
+  std::vector<double> acc;
   std::vector<uint8_t> binary;
+  Scratch scratch;
   for (size_t d = 0; d < n; d++) {
     const MaskPlan& p = plans[d];
     CompactMask& m = out[d];
     if (p.empty) continue;
     const GridRegion& L = p.logits;
     const int lw = L.c1 - L.c0;
-    logits.assign(static_cast<size_t>(L.r1 - L.r0) * static_cast<size_t>(lw), 0.f);
-    const float* cf = coeffs + d * static_cast<size_t>(s.nm);
-    for (int r = L.r0; r < L.r1; r++) {
-      for (int c = L.c0; c < L.c1; c++) {
-        logits[static_cast<size_t>(r - L.r0) * static_cast<size_t>(lw) + static_cast<size_t>(c - L.c0)] =
-            protoLogit(protos, s.nm, plane, s.pw, cf, r + p.protoRowOffset, c + p.protoColOffset);
-      }
-    }
-    auto readLogit = [&](int r, int c) { return logits[static_cast<size_t>(r - L.r0) * static_cast<size_t>(lw) + static_cast<size_t>(c - L.c0)]; };
+    regionLogits(protos, s, coeffs + d * static_cast<size_t>(s.nm), L, p.protoRowOffset, p.protoColOffset, acc, logits);
+    auto loadLogits = [&](int r, int c0, int c1, float* dst) {
+      const float* row = &logits[static_cast<size_t>(r - L.r0) * static_cast<size_t>(lw)];
+      std::copy(row + (c0 - L.c0), row + (c1 - L.c0), dst);
+    };
     m.x0 = p.output.c0;
     m.x1 = p.output.c1;
     m.y0 = p.output.r0;
     m.y1 = p.output.r1;
-    m.data.assign(static_cast<size_t>(m.y1 - m.y0) * static_cast<size_t>(m.x1 - m.x0), 0);
+    m.data.resize(static_cast<size_t>(m.y1 - m.y0) * static_cast<size_t>(m.x1 - m.x0));
     if (retina) {
-      resizeRegion(readLogit, L, rows, cols, p.output, 0.f, m.data.data());
+      resizeRegion(loadLogits, L, rows, cols, p.output, 0.f, m.data.data(), scratch);
       continue;
     }
     const GridRegion& B = p.binary;
     const int bw = B.c1 - B.c0;
-    binary.assign(static_cast<size_t>(B.r1 - B.r0) * static_cast<size_t>(bw), 0);
-    resizeRegion(readLogit, L, upRows, upCols, B, 0.f, binary.data());
+    binary.resize(static_cast<size_t>(B.r1 - B.r0) * static_cast<size_t>(bw));
+    resizeRegion(loadLogits, L, upRows, upCols, B, 0.f, binary.data(), scratch);
     // the binary region in pad-crop coordinates
     const GridRegion Bc{B.r0 - crop.top, B.r1 - crop.top, B.c0 - crop.left, B.c1 - crop.left};
-    auto readBinary = [&](int r, int c) {
-      return static_cast<float>(binary[static_cast<size_t>(r - Bc.r0) * static_cast<size_t>(bw) + static_cast<size_t>(c - Bc.c0)]);
+    auto loadBinary = [&](int r, int c0, int c1, float* dst) {
+      const uint8_t* row = &binary[static_cast<size_t>(r - Bc.r0) * static_cast<size_t>(bw)];
+      for (int c = c0; c < c1; c++) dst[c - c0] = static_cast<float>(row[c - Bc.c0]);
     };
-    resizeRegion(readBinary, Bc, rows, cols, p.output, 0.5f, m.data.data());
+    resizeRegion(loadBinary, Bc, rows, cols, p.output, 0.5f, m.data.data(), scratch);
   }
   return out;
 }
