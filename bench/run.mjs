@@ -1,9 +1,23 @@
-// `npm run bench`: every benchmark, each printing ratios measured within the same run.
+// `npm run bench [-- <name>]`: every benchmark, each printing ratios measured within the same run.
+//   pipeline  per-stage CPU latency, (pre + post) / inference, native and TypeScript kernels
+//   native    each native kernel against its TypeScript twin
+//   quantize  INT8 (cpu target) vs FP32 on coco128: mAP, latency ratio, size ratio (minutes)
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { benchPipeline } from './pipeline.mjs';
 
+const benches = {
+  pipeline: () => benchPipeline(),
+  native: () => {
+    const r = spawnSync(process.execPath, [join(import.meta.dirname, 'native-vs-ts.mjs')], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('bench native failed');
+  },
+  quantize: async () => (await import('./quantize.mjs')).benchQuantize(),
+};
 const only = process.argv[2];
-const benches = { pipeline: benchPipeline };
+if (only && !benches[only]) throw new Error(`unknown bench ${only}: one of ${Object.keys(benches).join(', ')}`);
 for (const [name, run] of Object.entries(benches)) {
   if (only && only !== name) continue;
+  console.log(`\n=== bench ${name}`);
   await run();
 }

@@ -4,6 +4,8 @@ import { inspectCommand, inspectUsage } from './inspect.js';
 import { demoCommand, demoUsage } from './demo.js';
 import { doctorCommand, doctorUsage } from './doctor.js';
 import { buildCommand, buildUsage } from './build.js';
+import { quantizeCommand, quantizeUsage } from './quantize.js';
+import { evalCommand, evalUsage } from './eval.js';
 
 type Command = (argv: string[], out: NodeJS.WritableStream) => Promise<void>;
 
@@ -12,6 +14,8 @@ const commands: Record<string, { run: () => Promise<Command>; usage: string }> =
   detect: { run: async () => detectCommand, usage: detectUsage },
   inspect: { run: async () => inspectCommand, usage: inspectUsage },
   build: { run: async () => buildCommand, usage: buildUsage },
+  quantize: { run: async () => quantizeCommand, usage: quantizeUsage },
+  eval: { run: async () => evalCommand, usage: evalUsage },
   doctor: { run: async () => doctorCommand, usage: doctorUsage },
   demo: { run: async () => demoCommand, usage: demoUsage },
 };

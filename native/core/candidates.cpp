@@ -17,6 +17,49 @@ void push(CandidateList& out, const float* xyxy, float score, int cls, int ancho
   out.indices.push_back(anchor);
 }
 
+// best[a] = max(best[a], scores of anchor a) over the class rows of a [4 + nc, n] head, where
+// a NaN score never wins (the comparison `v > best` is false). Anchors go in blocks so the
+// running maxima stay in L1 while the class rows stream past.
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+inline void classMaximaBody(const float* image, int n, int nc, float* best) {
+  constexpr int kBlock = 1024;
+  for (int a0 = 0; a0 < n; a0 += kBlock) {
+    const int len = std::min(kBlock, n - a0);
+    float* b = best + a0;
+    for (int c = 0; c < nc; c++) {
+      const float* row = image + (4 + static_cast<int64_t>(c)) * n + a0;
+      for (int i = 0; i < len; i++) b[i] = row[i] > b[i] ? row[i] : b[i];
+    }
+  }
+}
+
+void classMaximaPortable(const float* image, int n, int nc, float* best) { classMaximaBody(image, n, nc, best); }
+
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+// the same loop in 8-wide registers on CPUs that have them (prebuilds target baseline x86-64)
+__attribute__((target("avx2"))) void classMaximaAvx2(const float* image, int n, int nc, float* best) { classMaximaBody(image, n, nc, best); }
+
+void classMaxima(const float* image, int n, int nc, float* best) {
+  static const bool avx2 = __builtin_cpu_supports("avx2");
+  if (avx2) classMaximaAvx2(image, n, nc, best);
+  else classMaximaPortable(image, n, nc, best);
+}
+#else
+void classMaxima(const float* image, int n, int nc, float* best) { classMaximaPortable(image, n, nc, best); }
+#endif
+
+void classMaxima(const uint16_t* image, int n, int nc, float* best) {
+  for (int c = 0; c < nc; c++) {
+    const uint16_t* row = image + (4 + static_cast<int64_t>(c)) * n;
+    for (int a = 0; a < n; a++) {
+      const float v = halfToFloat(row[a]);
+      if (v > best[a]) best[a] = v;
+    }
+  }
+}
+
 template <typename T>
 CandidateList scan(const T* image, const HeadShape& shape, const ScanOptions& opts) {
   validateHead(shape);
@@ -28,19 +71,20 @@ CandidateList scan(const T* image, const HeadShape& shape, const ScanOptions& op
   auto allowed = [&](int c) { return !filter || (static_cast<size_t>(c) < opts.allowed.size() && opts.allowed[static_cast<size_t>(c)]); };
 
   // best starts at the threshold: only scores above conf can win (NaN never does)
-  std::vector<float> bestScore(static_cast<size_t>(n), threshold);
-  std::vector<int> bestClass(static_cast<size_t>(n), 0);
+  thread_local std::vector<float> bestScore;
+  thread_local std::vector<int> bestClass;
+  bestScore.assign(static_cast<size_t>(n), threshold);
+  bestClass.assign(static_cast<size_t>(n), 0);
   if (!shape.transposed) {
-    // class-major: one sequential pass per class row (fast for thousands of classes)
-    for (int c = 0; c < nc; c++) {
-      const T* row = image + (4 + static_cast<int64_t>(c)) * n;
-      for (int a = 0; a < n; a++) {
-        const float v = headValue(row + a);
-        if (v > bestScore[static_cast<size_t>(a)]) {
-          bestScore[static_cast<size_t>(a)] = v;
-          bestClass[static_cast<size_t>(a)] = c;
-        }
-      }
+    // class-major: the per-anchor maximum first (one sequential, vectorised pass per class
+    // row), then the first class reaching it, only for the few anchors above the threshold
+    classMaxima(image, n, nc, bestScore.data());
+    for (int a = 0; a < n; a++) {
+      const float best = bestScore[static_cast<size_t>(a)];
+      if (!(best > threshold)) continue;
+      int c = 0;
+      while (headValue(image + (4 + static_cast<int64_t>(c)) * n + a) != best) c++;
+      bestClass[static_cast<size_t>(a)] = c;
     }
   } else {
     for (int a = 0; a < n; a++) bestClassOf(image, s, a, nc, threshold, &bestScore[static_cast<size_t>(a)], &bestClass[static_cast<size_t>(a)]);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include "error.h"
@@ -60,17 +61,73 @@ void boxToOriginal(const float* b, const MaskGeometry& g, float* out) {
 struct Scratch {
   std::vector<int32_t> i0, i1;  // column taps of the destination span, relative to the row buffer
   std::vector<float> w0, w1;
+  std::vector<float> full;      // lerp32(1, 1) per column: the pass inside a run of ones
+  std::vector<int32_t> xFromI1; // first column whose second tap is >= j, j = 0..span
   std::vector<float> row;       // one source row, zero outside the region
+  std::vector<uint8_t> bits;    // one binary source row, zero outside the region
   std::vector<float> pass;      // the column pass of every source row
   std::vector<float> zeros;     // a source row outside the region
 };
 
+// First index >= j whose byte differs from `a` (0 or 1), or n; eight bytes per step in runs.
+int nextDifferent(const uint8_t* bits, int j, int n, uint8_t a) {
+  const uint64_t pattern = a ? 0x0101010101010101ULL : 0;
+  while (j + 8 <= n) {
+    uint64_t word;
+    std::memcpy(&word, bits + j, 8);
+    if (word != pattern) break;
+    j += 8;
+  }
+  while (j < n && bits[j] == a) j++;
+  return j;
+}
+
+// The column pass of a 0/1 source row: where both taps lie in one run it is 0 or lerp32(1, 1)
+// (filled a run at a time), elsewhere lerp32 of the two values, as for any row.
+void binaryColumnPass(const uint8_t* bits, int span, const Scratch& s, int ow, float* out) {
+  int x = 0;
+  while (x < ow) {
+    const int j = s.i0[static_cast<size_t>(x)];
+    const uint8_t a = bits[j];
+    if (bits[s.i1[static_cast<size_t>(x)]] != a) {
+      out[x] = lerp32(static_cast<float>(a), static_cast<float>(bits[s.i1[static_cast<size_t>(x)]]), s.w0[static_cast<size_t>(x)],
+                      s.w1[static_cast<size_t>(x)]);
+      x++;
+      continue;
+    }
+    // columns whose taps both fall in [j, t) see only `a`
+    const int t = nextDifferent(bits, j + 1, span, a);
+    const int end = t >= span ? ow : s.xFromI1[static_cast<size_t>(t)];
+    if (a) std::copy(s.full.begin() + x, s.full.begin() + end, out + x);
+    else std::fill(out + x, out + end, 0.f);
+    x = end;
+  }
+}
+
+// A region of float values (the logits).
+template <typename Load>
+struct FloatRows {
+  static constexpr bool kBinary = false;
+  Load load;  // load(r, c0, c1, float* dst): region row r, columns [c0, c1)
+};
+
+// A region of 0/1 bytes (the input-space binary mask).
+template <typename Load>
+struct BinaryRows {
+  static constexpr bool kBinary = true;
+  Load load;  // load(r, c0, c1, uint8_t* dst)
+};
+
+template <typename Load>
+FloatRows<Load> floatRows(Load l) { return FloatRows<Load>{l}; }
+template <typename Load>
+BinaryRows<Load> binaryRows(Load l) { return BinaryRows<Load>{l}; }
+
 // Separable resize of a region into output rows/cols of `out` (a CompactMask), keeping
 // v > threshold. Same floats as bilinearFromRegion: columns first (lerp32 of the two taps, 0
-// outside the region), then rows. `loadRow(r, c0, c1, dst)` writes source row r, columns
-// [c0, c1) of the region, to dst.
-template <typename LoadRow>
-void resizeRegion(const LoadRow& loadRow, const GridRegion& src, const std::vector<AxisTap>& rows, const std::vector<AxisTap>& cols,
+// outside the region), then rows.
+template <typename Rows>
+void resizeRegion(const Rows& source, const GridRegion& src, const std::vector<AxisTap>& rows, const std::vector<AxisTap>& cols,
                   const GridRegion& dst, float threshold, uint8_t* out, Scratch& s) {
   const int ow = dst.c1 - dst.c0;
   if (ow <= 0 || dst.r1 <= dst.r0) return;
@@ -87,12 +144,28 @@ void resizeRegion(const LoadRow& loadRow, const GridRegion& src, const std::vect
   }
   const int c0 = std::max(src.c0, base), c1 = std::min(src.c1, base + span);
   const size_t srcRows = static_cast<size_t>(std::max(0, src.r1 - src.r0));
-  s.row.assign(static_cast<size_t>(span), 0.f);
   s.pass.resize(srcRows * static_cast<size_t>(ow));
+  if constexpr (Rows::kBinary) {
+    s.full.resize(static_cast<size_t>(ow));
+    for (int x = 0; x < ow; x++) s.full[static_cast<size_t>(x)] = lerp32(1.f, 1.f, s.w0[static_cast<size_t>(x)], s.w1[static_cast<size_t>(x)]);
+    s.xFromI1.resize(static_cast<size_t>(span) + 1);
+    for (int j = 0, x = 0; j <= span; j++) {
+      while (x < ow && s.i1[static_cast<size_t>(x)] < j) x++;
+      s.xFromI1[static_cast<size_t>(j)] = x;
+    }
+    s.bits.assign(static_cast<size_t>(span), 0);
+  } else {
+    s.row.assign(static_cast<size_t>(span), 0.f);
+  }
   for (int r = src.r0; r < src.r1; r++) {
-    if (c1 > c0) loadRow(r, c0, c1, s.row.data() + (c0 - base));
     float* p = &s.pass[static_cast<size_t>(r - src.r0) * static_cast<size_t>(ow)];
-    columnPass(s.row.data(), s.i0.data(), s.i1.data(), s.w0.data(), s.w1.data(), ow, p);
+    if constexpr (Rows::kBinary) {
+      if (c1 > c0) source.load(r, c0, c1, s.bits.data() + (c0 - base));
+      binaryColumnPass(s.bits.data(), span, s, ow, p);
+    } else {
+      if (c1 > c0) source.load(r, c0, c1, s.row.data() + (c0 - base));
+      columnPass(s.row.data(), s.i0.data(), s.i1.data(), s.w0.data(), s.w1.data(), ow, p);
+    }
   }
   s.zeros.assign(static_cast<size_t>(ow), 0.f);
   for (int y = dst.r0; y < dst.r1; y++) {
@@ -234,20 +307,20 @@ std::vector<CompactMask> assembleMasks(const float* protos, const MaskProtoShape
     m.y1 = p.output.r1;
     m.data.resize(static_cast<size_t>(m.y1 - m.y0) * static_cast<size_t>(m.x1 - m.x0));
     if (retina) {
-      resizeRegion(loadLogits, L, rows, cols, p.output, 0.f, m.data.data(), scratch);
+      resizeRegion(floatRows(loadLogits), L, rows, cols, p.output, 0.f, m.data.data(), scratch);
       continue;
     }
     const GridRegion& B = p.binary;
     const int bw = B.c1 - B.c0;
     binary.resize(static_cast<size_t>(B.r1 - B.r0) * static_cast<size_t>(bw));
-    resizeRegion(loadLogits, L, upRows, upCols, B, 0.f, binary.data(), scratch);
+    resizeRegion(floatRows(loadLogits), L, upRows, upCols, B, 0.f, binary.data(), scratch);
     // the binary region in pad-crop coordinates
     const GridRegion Bc{B.r0 - crop.top, B.r1 - crop.top, B.c0 - crop.left, B.c1 - crop.left};
-    auto loadBinary = [&](int r, int c0, int c1, float* dst) {
+    auto loadBinary = [&](int r, int c0, int c1, uint8_t* dst) {
       const uint8_t* row = &binary[static_cast<size_t>(r - Bc.r0) * static_cast<size_t>(bw)];
-      for (int c = c0; c < c1; c++) dst[c - c0] = static_cast<float>(row[c - Bc.c0]);
+      std::copy(row + (c0 - Bc.c0), row + (c1 - Bc.c0), dst);
     };
-    resizeRegion(loadBinary, Bc, rows, cols, p.output, 0.5f, m.data.data(), scratch);
+    resizeRegion(binaryRows(loadBinary), Bc, rows, cols, p.output, 0.5f, m.data.data(), scratch);
   }
   return out;
 }
