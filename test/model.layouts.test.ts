@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../lib/index.js';
 import { E2E_ROWS, PROMPT_FREE_HOT, syntheticTestModelSpecs } from '../lib/onnx/test-models.js';
-import { makeSyntheticHeadModel, rawHeadDefaultBox } from '../lib/onnx/generate.js';
+import { endToEndHeadSpec, makeSyntheticHeadModel, rawHeadDefaultBox } from '../lib/onnx/generate.js';
 import { letterboxGeometry } from '../lib/image/letterbox.js';
 
 /**
@@ -76,6 +76,27 @@ describe('prompt-free YOLOE head with 4,585 classes', () => {
       });
       const multi = await model.detect(image, { masks: false, multiLabel: true });
       expect(multi.detections.map((d) => d.classId).sort((a, b) => a - b)).toEqual([0, 42, 1234, 1235, 4584]);
+    } finally {
+      await model.dispose();
+    }
+  });
+});
+
+describe('static batch of 2 (an nms=True export made with batch=2)', () => {
+  it('runs two images in one batch, and pads a single image', async () => {
+    const second = E2E_ROWS.slice(0, 2).map((r) => ({ ...r, classId: r.classId + 1 }));
+    const path = join(dir, 'nms-batch2.onnx');
+    writeFileSync(path, makeSyntheticHeadModel(endToEndHeadSpec({ rows: [E2E_ROWS, second], exportKind: 'nms' })));
+    const model = await loadModel(path, { threads: 1 });
+    try {
+      expect(model.info.batch).toBe(2);
+      const [a, b] = await model.detect([image, image]);
+      expect(a!.detections.map((d) => d.classId)).toEqual([0, 5, 27]);
+      expect(b!.detections.map((d) => d.classId)).toEqual([1, 6]);
+      const single = await model.detect(image);
+      expect(single.detections.map((d) => d.classId)).toEqual([0, 5, 27]);
+      const three = await model.detect([image, image, image]);
+      expect(three.map((r) => r.detections.length)).toEqual([3, 2, 3]);
     } finally {
       await model.dispose();
     }
