@@ -271,10 +271,11 @@ std::vector<MaskPlan> planMasks(const MaskProtoShape& s, const float* boxes, siz
   return plans;
 }
 
-std::vector<CompactMask> assembleMasks(const float* protos, const MaskProtoShape& s, const float* coeffs, const float* boxes,
-                                       size_t n, const MaskGeometry& g, bool retina) {
-  const std::vector<MaskPlan> plans = planMasks(s, boxes, n, g, retina);
-  std::vector<CompactMask> out(n);
+namespace {
+
+// Fills each non-empty plan's output rectangle at outs[d] (row-major, (r1 - r0) x (c1 - c0)).
+void fillMasks(const float* protos, const MaskProtoShape& s, const float* coeffs, size_t n, const MaskGeometry& g, bool retina,
+               const std::vector<MaskPlan>& plans, uint8_t* const* outs) {
   const int H = g.dstH, W = g.dstW, h = g.srcH, w = g.srcW;
   const PadCrop crop = retina ? padCrop(s.ph, s.pw, h, w) : padCrop(H, W, h, w);
   std::vector<AxisTap> upRows, upCols, rows, cols;
@@ -292,8 +293,8 @@ std::vector<CompactMask> assembleMasks(const float* protos, const MaskProtoShape
   Scratch scratch;
   for (size_t d = 0; d < n; d++) {
     const MaskPlan& p = plans[d];
-    CompactMask& m = out[d];
     if (p.empty) continue;
+    uint8_t* const mask = outs[d];
     const GridRegion& L = p.logits;
     const int lw = L.c1 - L.c0;
     regionLogits(protos, s, coeffs + d * static_cast<size_t>(s.nm), L, p.protoRowOffset, p.protoColOffset, acc, logits);
@@ -301,13 +302,8 @@ std::vector<CompactMask> assembleMasks(const float* protos, const MaskProtoShape
       const float* row = &logits[static_cast<size_t>(r - L.r0) * static_cast<size_t>(lw)];
       std::copy(row + (c0 - L.c0), row + (c1 - L.c0), dst);
     };
-    m.x0 = p.output.c0;
-    m.x1 = p.output.c1;
-    m.y0 = p.output.r0;
-    m.y1 = p.output.r1;
-    m.data.resize(static_cast<size_t>(m.y1 - m.y0) * static_cast<size_t>(m.x1 - m.x0));
     if (retina) {
-      resizeRegion(floatRows(loadLogits), L, rows, cols, p.output, 0.f, m.data.data(), scratch);
+      resizeRegion(floatRows(loadLogits), L, rows, cols, p.output, 0.f, mask, scratch);
       continue;
     }
     const GridRegion& B = p.binary;
@@ -320,9 +316,57 @@ std::vector<CompactMask> assembleMasks(const float* protos, const MaskProtoShape
       const uint8_t* row = &binary[static_cast<size_t>(r - Bc.r0) * static_cast<size_t>(bw)];
       std::copy(row + (c0 - Bc.c0), row + (c1 - Bc.c0), dst);
     };
-    resizeRegion(binaryRows(loadBinary), Bc, rows, cols, p.output, 0.5f, m.data.data(), scratch);
+    resizeRegion(binaryRows(loadBinary), Bc, rows, cols, p.output, 0.5f, mask, scratch);
   }
+}
+
+size_t maskBytes(const MaskPlan& p) {
+  return p.empty ? 0 : static_cast<size_t>(p.output.r1 - p.output.r0) * static_cast<size_t>(p.output.c1 - p.output.c0);
+}
+
+}  // namespace
+
+std::vector<CompactMask> assembleMasks(const float* protos, const MaskProtoShape& s, const float* coeffs, const float* boxes,
+                                       size_t n, const MaskGeometry& g, bool retina) {
+  const std::vector<MaskPlan> plans = planMasks(s, boxes, n, g, retina);
+  std::vector<CompactMask> out(n);
+  std::vector<uint8_t*> outs(n, nullptr);
+  for (size_t d = 0; d < n; d++) {
+    const MaskPlan& p = plans[d];
+    if (p.empty) continue;
+    CompactMask& m = out[d];
+    m.x0 = p.output.c0, m.x1 = p.output.c1, m.y0 = p.output.r0, m.y1 = p.output.r1;
+    m.data.resize(maskBytes(p));
+    outs[d] = m.data.data();
+  }
+  fillMasks(protos, s, coeffs, n, g, retina, plans, outs.data());
   return out;
 }
+
+PackedMasks assembleMasksPacked(const float* protos, const MaskProtoShape& s, const float* coeffs, const float* boxes, size_t n,
+                                const MaskGeometry& g, bool retina) {
+  const std::vector<MaskPlan> plans = planMasks(s, boxes, n, g, retina);
+  PackedMasks out;
+  out.regions.assign(4 * n, 0);
+  for (size_t d = 0; d < n; d++) {
+    const MaskPlan& p = plans[d];
+    if (p.empty) continue;
+    int32_t* r = &out.regions[4 * d];
+    r[0] = p.output.c0, r[1] = p.output.r0, r[2] = p.output.c1, r[3] = p.output.r1;
+    out.size = static_cast<size_t>(checkedAdd(out.size, maskBytes(p), "mask bytes"));
+  }
+  // every byte is written below: no zero fill
+  out.data.reset(new uint8_t[out.size > 0 ? out.size : 1]);
+  std::vector<uint8_t*> outs(n, nullptr);
+  for (size_t d = 0, at = 0; d < n; d++) {
+    if (plans[d].empty) continue;
+    outs[d] = out.data.get() + at;
+    at += maskBytes(plans[d]);
+  }
+  fillMasks(protos, s, coeffs, n, g, retina, plans, outs.data());
+  return out;
+}
+
+
 
 }  // namespace yoloe

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "masks_element.h"
@@ -48,5 +49,15 @@ void validateMasks(const MaskProtoShape& s, const MaskGeometry& g);
 std::vector<MaskPlan> planMasks(const MaskProtoShape& s, const float* boxes, size_t n, const MaskGeometry& g, bool retina);
 std::vector<CompactMask> assembleMasks(const float* protos, const MaskProtoShape& s, const float* coeffs, const float* boxes,
                                        size_t n, const MaskGeometry& g, bool retina);
+
+// The same masks in one allocation (what the addon hands to JavaScript without a copy):
+// regions x0, y0, x1, y1 per detection (all 0 when empty), rectangles one after the other.
+struct PackedMasks {
+  std::vector<int32_t> regions;
+  std::unique_ptr<uint8_t[]> data;
+  size_t size = 0;
+};
+PackedMasks assembleMasksPacked(const float* protos, const MaskProtoShape& s, const float* coeffs, const float* boxes, size_t n,
+                                const MaskGeometry& g, bool retina);
 
 }  // namespace yoloe
