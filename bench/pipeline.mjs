@@ -17,11 +17,14 @@ async function stageTimes(modelPath, imagePath, iterations, masks) {
   const decodeOpts = { ...resolveDecodeOptions({}), masks, retina: false };
   const t = { decode: [], pre: [], infer: [], post: [] };
   let detections = 0;
+  // the model reuses its input buffers between runs (TensorPool in lib/model.ts): so does the bench
+  const [h, w] = info.imgsz;
+  const out = info.inputDtype === 'float32' ? new Float32Array(3 * h * w) : new Uint16Array(3 * h * w);
   for (let i = 0; i < iterations + 3; i++) {
     const t0 = performance.now();
     const img = await decodeImage(imagePath);
     const t1 = performance.now();
-    const { tensor, geometries } = preprocess([img], info.imgsz[1], info.imgsz[0], info.inputDtype, {});
+    const { tensor, geometries } = preprocess([img], w, h, info.inputDtype, { out });
     const t2 = performance.now();
     const outputs = await backend.run({ [info.inputs[0].name]: tensor });
     const t3 = performance.now();

@@ -34,6 +34,8 @@ export interface DetectOptions extends Partial<DecodeOptions> {
  */
 export class Model {
   private disposed = false;
+  /** input tensors of finished runs, reused by the next (a fresh 5 MB buffer per run costs more than the letterbox) */
+  private readonly tensorPool = new TensorPool();
 
   constructor(readonly info: ModelInfo, private readonly backend: Backend) {}
 
@@ -94,12 +96,20 @@ export class Model {
     const batchImages = staticBatch && images.length < staticBatch
       ? [...images, ...Array<RgbImage>(staticBatch - images.length).fill(images[images.length - 1]!)]
       : images;
+    const sameSize = batchImages.every((im) => im.width === batchImages[0]!.width && im.height === batchImages[0]!.height);
+    // `auto` may shrink the canvas, so its size is only known after the geometry: no pooled buffer then
+    const pooled = opts.auto && sameSize ? undefined : this.tensorPool.take(this.info.inputDtype, batchImages.length * 3 * h * w);
     const { tensor, geometries } = preprocess(batchImages, w, h, this.info.inputDtype, {
       auto: opts.auto,
       stride: this.info.stride,
+      ...(pooled ? { out: pooled } : {}),
     });
-    const outputs = await this.backend.run({ [this.info.inputs[0]!.name]: tensor });
-    return { outputs, geometries };
+    try {
+      const outputs = await this.backend.run({ [this.info.inputs[0]!.name]: tensor });
+      return { outputs, geometries };
+    } finally {
+      if (pooled) this.tensorPool.give(pooled);
+    }
   }
 
   private resolveDetectOptions(options: DetectOptions): ResolvedDetectOptions {
@@ -133,6 +143,23 @@ export class Model {
       throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected the model's fixed input size ${this.info.imgsz.join('x')} for imgsz but received ${h}x${w}`, { option: 'imgsz' });
     }
     return [h, w];
+  }
+}
+
+/** A few spare input buffers per size; concurrent runs each take their own. */
+class TensorPool {
+  private readonly free = new Map<string, (Float32Array | Uint16Array)[]>();
+
+  take(dtype: 'float32' | 'float16', length: number): Float32Array | Uint16Array {
+    const spare = this.free.get(`${dtype}:${length}`)?.pop();
+    return spare ?? (dtype === 'float32' ? new Float32Array(length) : new Uint16Array(length));
+  }
+
+  give(buffer: Float32Array | Uint16Array): void {
+    const key = `${buffer instanceof Float32Array ? 'float32' : 'float16'}:${buffer.length}`;
+    const list = this.free.get(key) ?? [];
+    if (list.length < 2) list.push(buffer);
+    this.free.set(key, list);
   }
 }
 

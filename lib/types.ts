@@ -131,7 +131,10 @@ export interface Candidate {
   index: number;
 }
 
-/** A binary mask over the full original image, row-major, 1 = object. */
+/**
+ * A binary mask over the full original image, row-major, 1 = object. Masks from detect() store
+ * only their box region and build `data` on first access (see RegionMask in lib/decode/masks.ts).
+ */
 export interface BinaryMask {
   width: number;
   height: number;

@@ -4,7 +4,7 @@ import type { Candidate, DecodeOptions, Detection, HeadLayout, ImageResult, Lett
 import { scaleBoxToOriginal } from './boxes.js';
 import { scanRawHead } from './candidates.js';
 import { scanEnd2End } from './end2end.js';
-import { assembleMasksCompact, expandMask } from './masks.js';
+import { RegionMask, assembleMasksCompact } from './masks.js';
 import { nativeAssembleMasksCompact, nativeNms, nativeScanRawHead, useNativeKernels } from '../native/kernels.js';
 import { nms } from './nms.js';
 
@@ -14,7 +14,7 @@ export { scanRawHead, capCandidates } from './candidates.js';
 export { nms, CLASS_OFFSET } from './nms.js';
 export { scanEnd2End } from './end2end.js';
 export { scaleBoxToOriginal, scaleXyxyToOriginal } from './boxes.js';
-export { assembleMasks, assembleMasksCompact, expandMask, padCrop, type CompactMask, type MaskOptions } from './masks.js';
+export { assembleMasks, assembleMasksCompact, expandMask, padCrop, RegionMask, type CompactMask, type MaskOptions } from './masks.js';
 export { maskToRle, rleToMask, rleArea, rleToString, rleFromString } from './rle.js';
 export { maskToPolygons, type PolygonOptions } from './polygons.js';
 
@@ -123,7 +123,7 @@ export function decodeBatch(
       });
       const plane = nm * ph * pw;
       const masks = masksOf(protos.subarray(b * plane, (b + 1) * plane), nm, ph, pw, coeffs, boxes, g, { retina: opts.retina });
-      masks.forEach((m, i) => (detections[i].mask = expandMask(m)));
+      masks.forEach((m, i) => (detections[i].mask = new RegionMask(m)));
     }
     return { width: g.srcWidth, height: g.srcHeight, detections };
   });

@@ -23,6 +23,36 @@ export interface MaskOptions {
 }
 
 /** The full-image bitmap of a compact mask. */
+/**
+ * A full-image mask that stores only its box region: `data` (the whole image, row-major) is
+ * built on first access and kept. Decoding computes only the pixels inside each box; a caller
+ * that reads `region` (or encodes RLE from it) never pays for the empty rest of the image.
+ */
+export class RegionMask implements BinaryMask {
+  readonly width: number;
+  readonly height: number;
+  /** the box region [x0, x1) x [y0, y1) and its pixels, row-major; everything outside is 0 */
+  readonly region: CompactMask;
+  private full?: Uint8Array;
+
+  constructor(region: CompactMask) {
+    this.width = region.width;
+    this.height = region.height;
+    this.region = region;
+  }
+
+  get data(): Uint8Array {
+    this.full ??= expandMask(this.region).data;
+    return this.full;
+  }
+
+  /** For JSON.stringify: the mask's size and box region, not a megabyte of zeros. */
+  toJSON(): { width: number; height: number; region: { x0: number; y0: number; x1: number; y1: number } } {
+    const { x0, y0, x1, y1 } = this.region;
+    return { width: this.width, height: this.height, region: { x0, y0, x1, y1 } };
+  }
+}
+
 export function expandMask(m: CompactMask): BinaryMask {
   const data = new Uint8Array(m.width * m.height);
   const rw = m.x1 - m.x0;
