@@ -11,7 +11,7 @@ import { nativeKernelsAvailable } from '../lib/native/kernels.js';
  * interpolation, per ../shared/REFERENCE.md) on images outside this repository (fixtures).
  * Regenerate: see the header of that script.
  */
-interface GoldenDetection { box: number[]; score: number; classId: number; rle?: number[] }
+interface GoldenDetection { box: number[]; score: number; classId: number; rle?: number[]; retinaRle?: number[] }
 interface Golden { model: string; images: { image: string; width: number; height: number; detections: GoldenDetection[] }[] }
 
 function imagePath(name: string): string {
@@ -73,6 +73,13 @@ for (const file of ['reference-yolov8n_640.json', 'reference-yolov8n-seg_320.jso
             expect(iou(d.mask!.data, refMask)).toBeGreaterThanOrEqual(0.98);
           }
         });
+        if (ref.detections.some((r) => r.retinaRle)) {
+          const retina = await model.detect(imagePath(ref.image), { retina: true });
+          retina.detections.forEach((d, i) => {
+            const refMask = fromCounts(ref.detections[i]!.retinaRle!, ref.height, ref.width);
+            expect(iou(d.mask!.data, refMask)).toBeGreaterThanOrEqual(0.98);
+          });
+        }
       });
     }
   });

@@ -6,6 +6,9 @@
  * - cpu: uint8 on the inputs AND outputs of the body's Conv, Sigmoid, Mul, Add, Concat,
  *   MaxPool, Resize, Slice, Split, so that ONNX Runtime fuses DQ -> op -> Q into QLinear
  *   kernels (a Q must follow the Conv for QLinearConv).
+ *   The stem (a conv reading <= 4 channels, i.e. the image) stays float: with K = 27 the int8
+ *   GEMM is slower than ORT's fp32 NCHWc conv (measured on a 2-core AVX2 EPYC, yolov8n 640:
+ *   QLinearConv 9.3 ms vs Conv 4.6 ms) and it is the layer quantization hurts most.
  * Both: weights int8 symmetric per channel; the head's post-processing, the DFL conv and the
  * class branch's final convs stay float; user exclusions by name, op type or pattern.
  */
@@ -31,6 +34,8 @@ export interface PlacementOptions {
   quantizeClassConvs?: boolean;
   /** quantize the DFL conv too; default false (its 0..15 weights do not survive scaling) */
   quantizeDfl?: boolean;
+  /** cpu: quantize the stem convs (<= 4 input channels) too; default false (slower in int8) */
+  quantizeStem?: boolean;
   /** layer names kept in float on top of the exclusions (mixed precision) */
   floatLayers?: Iterable<string>;
 }
@@ -99,6 +104,18 @@ function weightAxis(g: GraphIndex, node: number): number {
   }
 }
 
+/** Input channels of a weighted op (weights [Cout, Cin/group, k...]); undefined when unknown. */
+function inputChannels(g: GraphIndex, node: number): number | undefined {
+  const n = g.graph.node[node]!;
+  if (n.opType !== 'Conv') return undefined;
+  const w = g.graph.initializer.find((t) => t.name === n.input[1]);
+  if (!w || w.dims.length < 2) return undefined;
+  return Number(w.dims[1]) * Number(n.attribute.find((a) => a.name === 'group')?.i ?? 1);
+}
+
+/** Largest input channel count of a conv kept float as the stem on the cpu target. */
+const STEM_CHANNELS = 4;
+
 function isResidualAdd(g: GraphIndex, node: number): boolean {
   const n = g.graph.node[node]!;
   return n.opType === 'Add' && n.input.length === 2 && n.input.every((t) => isActivation(g, t));
@@ -134,6 +151,12 @@ export function planQdq(model: OnnxModel, target: QuantizeTarget, options: Place
   };
   if (!options.quantizeDfl) for (const i of head.dflConvs) { keepLayer(i); floatByDefault.push(nodeName(nodes[i]!, i)); }
   if (!options.quantizeClassConvs) for (const i of head.classConvs) { keepLayer(i); floatByDefault.push(nodeName(nodes[i]!, i)); }
+  if (target === 'cpu' && !options.quantizeStem) {
+    nodes.forEach((n, i) => {
+      const c = inputChannels(g, i);
+      if (c !== undefined && c <= STEM_CHANNELS && !float.has(i)) { keepLayer(i); floatByDefault.push(nodeName(n, i)); }
+    });
+  }
   nodes.forEach((n, i) => {
     const name = nodeName(n, i);
     if (names.has(name) || ops.has(n.opType ?? '') || patterns.some((p) => p.test(name))) {

@@ -13,6 +13,7 @@ import type { GroundTruthDataset } from '../eval/index.js';
 import type { Tensor } from '../types.js';
 import { prepareCalibrationSet } from './calibration-set.js';
 import { applyQdq, asymmetricParams, symmetricParams, type QuantParams } from './qdq-write.js';
+import { fastDfl } from './fast-dfl.js';
 import { planQdq, QUANTIZE_TARGETS, type ExcludeOptions, type QdqPlan, type QuantizeTarget } from './placement.js';
 import { chooseFloatLayers, type HeldOutImage, type MixedPrecisionResult } from './sensitivity.js';
 import { CALIBRATION_METHODS, collectStatistics, computeRanges, type ActivationRange, type CalibrationMethod } from './statistics.js';
@@ -50,6 +51,14 @@ export interface QuantizeOptions {
   quantizeClassConvs?: boolean;
   /** quantize the DFL conv too; default false */
   quantizeDfl?: boolean;
+  /** cpu: quantize the stem convs (<= 4 input channels) too; default false (slower in int8 on x86) */
+  quantizeStem?: boolean;
+  /**
+   * cpu: rewrite the float DFL (Softmax over axis 1 + 1x1 Conv) into its last-axis form
+   * (Softmax over axis -1 + MatMul), same math, ~8 ms less per yolov8n 640 run on a 2-core
+   * AVX2 CPU; default true for 'cpu', ignored for 'tensorrt'
+   */
+  fastDfl?: boolean;
   /**
    * mAP50-95 points the int8 model may lose on held-out calibration images; when set, the most
    * sensitive layers stay float until the drop fits. Default: no mixed precision.
@@ -170,7 +179,8 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
   }
   const log = options.onProgress ?? (() => {});
   const model = loadInput(options.onnx);
-  const placement = { exclude: options.exclude, quantizeClassConvs: options.quantizeClassConvs, quantizeDfl: options.quantizeDfl };
+  const placement = { exclude: options.exclude, quantizeClassConvs: options.quantizeClassConvs, quantizeDfl: options.quantizeDfl, quantizeStem: options.quantizeStem };
+  const rewriteDfl = target === 'cpu' && options.fastDfl !== false;
   const fullPlan = planQdq(model, target, { ...placement, floatLayers: options.floatLayers });
   const tensors = [...fullPlan.activations.keys()].filter((t) => !fullPlan.shareParams.has(t));
 
@@ -208,7 +218,8 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
   const build = (extraFloat: string[]) => {
     const plan = planQdq(model, target, { ...placement, floatLayers: [...(options.floatLayers ?? []), ...extraFloat] });
     for (const t of uncovered) plan.activations.delete(t);
-    return { plan, model: applyQdq(model, plan, params, weightCache) };
+    const written = applyQdq(model, plan, params, weightCache);
+    return { plan, model: rewriteDfl ? fastDfl(written).model : written };
   };
 
   let mixedPrecision: MixedPrecisionResult | undefined;
@@ -217,6 +228,7 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
   if (options.maxDrop !== undefined && heldOutFiles.length > 0) {
     const fp32Bytes = typeof options.onnx === 'string' ? options.onnx : writeOnnx(model);
     const heldOut: HeldOutImage[] = [];
+    const weightCounts = layerWeightCounts(fullPlan);
     const idByName = new Map<string, number>();
     if (options.labels) for (const [id, p] of options.labels.imagePaths) idByName.set(basename(p), id);
     for (const f of heldOutFiles) heldOut.push({ image: await decodeImage(f), id: idByName.get(basename(f)) });
@@ -225,6 +237,7 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
         fp32,
         build: (layers) => writeOnnx(build(layers).model),
         layers: fullPlan.quantizedLayers,
+        layerCost: (name) => weightCounts.get(name) ?? 0,
         heldOut,
         maxDrop: options.maxDrop!,
         labels: options.labels,
@@ -271,6 +284,22 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
     uncovered,
     params,
   };
+}
+
+/** Weight element count of each quantized layer (what keeping it float costs in size). */
+function layerWeightCounts(plan: QdqPlan): Map<string, number> {
+  const graph = plan.index.graph;
+  const counts = new Map<string, number>();
+  for (const layer of plan.quantizedLayers) {
+    let n = 0;
+    for (const w of plan.weights) {
+      if (!layer.nodes.includes(w.node)) continue;
+      const init = graph.initializer.find((t) => t.name === graph.node[w.node]!.input[w.input]);
+      n += init ? init.dims.reduce<number>((a, d) => a * Number(d), 1) : 0;
+    }
+    counts.set(layer.name, n);
+  }
+  return counts;
 }
 
 /** The fp32 model as a file path (mixed precision opens it with loadModel). */

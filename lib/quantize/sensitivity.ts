@@ -38,6 +38,11 @@ export interface MixedPrecisionOptions {
   rankImages?: number;
   /** at most this many layers kept in float; default 16 */
   maxFloatLayers?: number;
+  /**
+   * what keeping a layer float costs (e.g. its weight count: size and, roughly, time); once the
+   * budget holds, the costliest float layers are re-quantized one by one while it still holds
+   */
+  layerCost?: (name: string) => number;
   onProgress?: (message: string) => void;
 }
 
@@ -153,7 +158,40 @@ export async function chooseFloatLayers(options: MixedPrecisionOptions): Promise
     const drop = await dropOf(floatLayers);
     log(`${k} layer(s) in float: drop ${drop.toFixed(2)} points`);
     if (drop < best.drop) best = { floatLayers, drop };
-    if (drop <= maxDrop) return { ...base, finalDrop: drop, met: true, floatLayers, sensitivities };
+    if (drop <= maxDrop) {
+      const pruned = options.layerCost ? await pruneCostly(floatLayers, drop, options.layerCost, (f) => dropOf(f), maxDrop, log) : { floatLayers, drop };
+      return { ...base, finalDrop: pruned.drop, met: true, floatLayers: pruned.floatLayers, sensitivities };
+    }
   }
   return { ...base, finalDrop: best.drop, met: false, floatLayers: best.floatLayers, sensitivities };
+}
+
+/**
+ * Ranking by single-layer gain ignores what a float layer costs, and the prefix that first
+ * meets the budget often carries a large layer the others made unnecessary: try quantizing the
+ * costliest ones again, keeping each removal the budget survives.
+ */
+async function pruneCostly(
+  floatLayers: string[],
+  drop: number,
+  cost: (name: string) => number,
+  dropOf: (floatLayers: string[]) => Promise<number>,
+  maxDrop: number,
+  log: (message: string) => void,
+): Promise<{ floatLayers: string[]; drop: number }> {
+  let kept = [...floatLayers];
+  let keptDrop = drop;
+  const byCost = [...floatLayers].sort((a, b) => cost(b) - cost(a));
+  for (const layer of byCost) {
+    if (kept.length <= 1) break;
+    const candidate = kept.filter((l) => l !== layer);
+    const d = await dropOf(candidate);
+    const ok = d <= maxDrop;
+    log(`without ${layer} (cost ${cost(layer)}): drop ${d.toFixed(2)} points${ok ? ', re-quantized' : ', stays float'}`);
+    if (ok) {
+      kept = candidate;
+      keptDrop = d;
+    }
+  }
+  return { floatLayers: kept, drop: keptDrop };
 }

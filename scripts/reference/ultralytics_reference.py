@@ -79,6 +79,24 @@ def masks_upstream(protos, coef, boxes, in_shape, orig_shape):
     return (m > 0.5).numpy().astype(np.uint8)
 
 
+def masks_retina(protos, coef, boxes_orig, orig_shape):
+    """retina_masks: logits at proto resolution, un-padded and resized to the original image, then
+    cropped with the original-space box (Ultralytics process_mask_native + scale_masks)."""
+    c, mh, mw = protos.shape
+    logits = (coef @ torch.from_numpy(protos).view(c, -1)).view(-1, mh, mw)
+    h, w = orig_shape
+    g = min(mh / h, mw / w)
+    pw, ph = (mw - round(w * g)) / 2, (mh - round(h * g)) / 2
+    top, left = int(round(ph - 0.1)), int(round(pw - 0.1))
+    bottom, right = mh - int(round(ph + 0.1)), mw - int(round(pw + 0.1))
+    m = F.interpolate(logits[None, :, top:bottom, left:right], (h, w), mode='bilinear', align_corners=False)[0]
+    cols = torch.arange(w)[None, None, :]
+    rows = torch.arange(h)[None, :, None]
+    x1, y1, x2, y2 = torch.chunk(boxes_orig[:, :, None], 4, 1)
+    m = m * ((cols >= x1) * (cols < x2) * (rows >= y1) * (rows < y2))
+    return (m > 0).numpy().astype(np.uint8)
+
+
 def rle(mask):
     flat = mask.flatten(order='F')
     counts, cur, run = [], 0, 0
@@ -112,10 +130,12 @@ def main():
         orig[:, [1, 3]] = ((orig[:, [1, 3]] - top) / r).clamp(0, h)
         record = {'image': os.path.basename(path), 'width': w, 'height': h, 'detections': []}
         masks = masks_upstream(outs[1][0], det[:, 6:], boxes, (H, W), (h, w)) if nm and len(det) else None
+        retina = masks_retina(outs[1][0], det[:, 6:], orig, (h, w)) if nm and len(det) else None
         for i in range(len(det)):
             d = {'box': [float(v) for v in orig[i]], 'score': float(det[i, 4]), 'classId': int(det[i, 5])}
             if masks is not None:
                 d['rle'] = rle(masks[i])
+                d['retinaRle'] = rle(retina[i])
             record['detections'].append(d)
         results.append(record)
         print(f"{os.path.basename(path)}: {len(det)} detections", file=sys.stderr)
