@@ -23,18 +23,8 @@ import {
 } from '../lib/native/kernels.js';
 import type { Candidate, DecodeOptions, RgbImage } from '../lib/types.js';
 import { IMAGES } from './fixtures.js';
+import { rng } from './random.js';
 
-/** Deterministic pseudo-random numbers (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomImage(w: number, h: number, r: () => number): RgbImage {
   const data = new Uint8Array(w * h * 3);

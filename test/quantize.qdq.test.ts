@@ -49,19 +49,21 @@ async function detectBus(path: string) {
 describe('placement plan on yolov8n', () => {
   const fp32 = () => loadOnnxFile(MODELS.det640());
 
-  it('cpu: Q/DQ around the body ops, head post-processing, DFL and class convs float', () => {
+  it('cpu: Q/DQ around the body ops, head post-processing, DFL, class convs and the stem float', () => {
     const plan = planQdq(fp32(), 'cpu');
     const nodes = plan.index.graph.node;
     const quantizedOps: Record<string, number> = {};
     for (const i of plan.quantizedNodes) quantizedOps[nodes[i]!.opType!] = (quantizedOps[nodes[i]!.opType!] ?? 0) + 1;
-    // 64 convs - dfl - 3 class convs; SiLUs of the 3 class convs' inputs stay quantized (they are body)
-    expect(quantizedOps.Conv).toBe(60);
-    expect(quantizedOps.Sigmoid).toBe(57);
-    expect(quantizedOps.Mul).toBe(57);
+    // 64 convs - dfl - 3 class convs - the stem (3 input channels); SiLUs of the 3 class convs' inputs stay quantized (they are body)
+    expect(quantizedOps.Conv).toBe(59);
+    expect(quantizedOps.Sigmoid).toBe(56);
+    expect(quantizedOps.Mul).toBe(56);
     expect(quantizedOps.Add).toBe(6); // the residual adds; the 2 box-decode adds stay float
     expect(quantizedOps.MaxPool).toBe(3);
     expect(quantizedOps.Resize).toBe(2);
-    expect(plan.floatByDefault).toEqual(['/model.22/dfl/conv/Conv', '/model.22/cv3.0/cv3.0.2/Conv', '/model.22/cv3.1/cv3.1.2/Conv', '/model.22/cv3.2/cv3.2.2/Conv']);
+    expect(plan.floatByDefault).toEqual(['/model.22/dfl/conv/Conv', '/model.22/cv3.0/cv3.0.2/Conv', '/model.22/cv3.1/cv3.1.2/Conv', '/model.22/cv3.2/cv3.2.2/Conv', '/model.0/conv/Conv']);
+    // the image itself is not quantized: the stem reads it in float
+    expect(plan.activations.has('images')).toBe(false);
     for (const name of ['/model.22/Softmax', '/model.22/dfl/Softmax', '/model.22/Sigmoid', '/model.22/Concat_5', '/model.22/Div_1']) {
       const i = nodes.findIndex((n) => n.name === name);
       if (i >= 0) expect(plan.quantizedNodes.has(i), name).toBe(false);
@@ -69,7 +71,17 @@ describe('placement plan on yolov8n', () => {
     // data-movement outputs share their input's parameters
     const pool = nodes.find((n) => n.opType === 'MaxPool')!;
     expect(plan.shareParams.get(pool.output[0]!)).toBe(pool.input[0]);
-    expect(plan.weights).toHaveLength(60);
+    expect(plan.weights).toHaveLength(59);
+  });
+
+  it('cpu: quantizeStem puts the stem back in int8; tensorrt always quantizes it', () => {
+    const plan = planQdq(fp32(), 'cpu', { quantizeStem: true });
+    const nodes = plan.index.graph.node;
+    expect(plan.quantizedNodes.has(nodes.findIndex((n) => n.name === '/model.0/conv/Conv'))).toBe(true);
+    expect(plan.activations.has('images')).toBe(true);
+    expect(plan.floatByDefault).not.toContain('/model.0/conv/Conv');
+    const trt = planQdq(fp32(), 'tensorrt');
+    expect(trt.quantizedNodes.has(trt.index.graph.node.findIndex((n) => n.name === '/model.0/conv/Conv'))).toBe(true);
   });
 
   it('tensorrt: Q/DQ only on inputs of convs and residual adds', () => {
@@ -121,20 +133,22 @@ describe('quantize() on yolov8n (4 calibration images)', () => {
     expect(qs.length).toBe(cpu.counts.quantizeLinear);
     for (const q of qs) expect(initializer(model, q.input[2]!)!.dataType).toBe(DataType.UINT8);
     const byOp = quantizedInputsByOp(model);
-    expect(byOp.Conv).toBe(63); // 60 int8 convs + the 3 float class convs read a quantized SiLU output
-    expect(byOp.Sigmoid).toBe(57);
-    expect(byOp.Mul).toBe(114);
+    expect(byOp.Conv).toBe(62); // 59 int8 convs + the 3 float class convs read a quantized SiLU output
+    expect(byOp.Sigmoid).toBe(56);
+    expect(byOp.Mul).toBe(112);
     // every quantized conv is followed by a QuantizeLinear (ONNX Runtime fuses QLinearConv only then)
     const convs = g.node.filter((n) => n.opType === 'Conv' && g.node.some((d) => d.opType === 'DequantizeLinear' && d.output[0] === n.input[1]));
-    expect(convs).toHaveLength(60);
+    expect(convs).toHaveLength(59);
     for (const c of convs) expect(g.node.some((q) => q.opType === 'QuantizeLinear' && q.input[0] === c.output[0])).toBe(true);
-    // the DFL and class convs keep float weights
-    for (const w of ['model.22.dfl.conv.weight', 'model.22.cv3.0.2.weight', 'model.22.cv3.2.2.weight']) expect(initializer(model, w)!.dataType).toBe(DataType.FLOAT);
-    const wdq = producerOf(model, 'model.0.conv.weight')!;
+    // the stem and class convs keep float weights; the float DFL became Softmax(last axis) + MatMul
+    for (const w of ['model.0.conv.weight', 'model.22.cv3.0.2.weight', 'model.22.cv3.2.2.weight']) expect(initializer(model, w)!.dataType).toBe(DataType.FLOAT);
+    expect(g.node.filter((n) => n.opType === 'MatMul')).toHaveLength(1);
+    expect(initializer(model, 'model.22.dfl.conv.weight')).toBeUndefined();
+    const wdq = producerOf(model, 'model.1.conv.weight')!;
     expect(wdq.opType).toBe('DequantizeLinear');
     expect(Number(wdq.attribute.find((a) => a.name === 'axis')!.i)).toBe(0);
     expect(initializer(model, wdq.input[0]!)!.dataType).toBe(DataType.INT8);
-    expect(initializer(model, wdq.input[1]!)!.dims.map(Number)).toEqual([16]);
+    expect(initializer(model, wdq.input[1]!)!.dims.map(Number)).toEqual([32]);
     expect(cpu.bytes.length / 12.8e6).toBeLessThan(0.3);
   });
 

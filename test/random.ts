@@ -1,11 +1,2 @@
-/** mulberry32: a small seeded uniform [0, 1) generator, so randomized tests reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded generator randomized tests use, so failures reproduce. */
+export { seededRandom as rng } from '../lib/random.js';

@@ -6,6 +6,7 @@ import { YoloeTrtError, invalidOption } from '../errors.js';
 import { decodeImage, preprocess, PAD_VALUE } from '../image/index.js';
 import type { Tensor } from '../types.js';
 import { optNumber, optObject, optString } from '../validate.js';
+import { seededRandom } from '../random.js';
 
 /**
  * Calibration sets for INT8: a deterministic sample of images, turned into tensors by THE
@@ -82,18 +83,6 @@ export function listCalibrationImages(images: string | string[]): string[] {
 /** Code-unit order: the same on every machine and locale (localeCompare is not). */
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** mulberry32: a small seeded generator; the sample must not depend on Math.random. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** `count` files of the sorted list, picked by a Fisher-Yates shuffle seeded with `seed`. */

@@ -159,7 +159,7 @@ export async function chooseFloatLayers(options: MixedPrecisionOptions): Promise
     log(`${k} layer(s) in float: drop ${drop.toFixed(2)} points`);
     if (drop < best.drop) best = { floatLayers, drop };
     if (drop <= maxDrop) {
-      const pruned = options.layerCost ? await pruneCostly(floatLayers, drop, options.layerCost, (f) => dropOf(f), maxDrop, log) : { floatLayers, drop };
+      const pruned = options.layerCost ? await pruneCostlyFloatLayers(floatLayers, drop, options.layerCost, (f) => dropOf(f), maxDrop, log) : { floatLayers, drop };
       return { ...base, finalDrop: pruned.drop, met: true, floatLayers: pruned.floatLayers, sensitivities };
     }
   }
@@ -171,13 +171,13 @@ export async function chooseFloatLayers(options: MixedPrecisionOptions): Promise
  * meets the budget often carries a large layer the others made unnecessary: try quantizing the
  * costliest ones again, keeping each removal the budget survives.
  */
-async function pruneCostly(
+export async function pruneCostlyFloatLayers(
   floatLayers: string[],
   drop: number,
   cost: (name: string) => number,
   dropOf: (floatLayers: string[]) => Promise<number>,
   maxDrop: number,
-  log: (message: string) => void,
+  log: (message: string) => void = () => {},
 ): Promise<{ floatLayers: string[]; drop: number }> {
   let kept = [...floatLayers];
   let keptDrop = drop;
