@@ -19,6 +19,32 @@ std::vector<LinearTap> taps(int srcLen, int dstLen, bool clampWeights) {
   return t;
 }
 
+// The two horizontally filtered source rows that a destination row blends. Destination rows
+// walk the source downwards, so each source row is filtered once and reused while needed.
+template <typename Row>
+struct RowPair {
+  Row a, b;
+  int ia = -1, ib = -1;
+
+  template <typename Filter, typename Copy>
+  void load(const LinearTap& ty, Filter&& filter, Copy&& copy) {
+    if (ia != ty.i0) {
+      if (ib == ty.i0) {
+        std::swap(a, b);
+        std::swap(ia, ib);
+      } else {
+        filter(ty.i0, a);
+        ia = ty.i0;
+      }
+    }
+    if (ib != ty.i1) {
+      if (ty.i1 == ia) copy(a, b);
+      else filter(ty.i1, b);
+      ib = ty.i1;
+    }
+  }
+};
+
 // Writes the resized rows one at a time through `emit(y, row)`; each source row is filtered
 // horizontally once and cached, since destination rows walk the source downwards. The generic
 // path (any channel count, interleaved output): the uint8 canvas and resizeBilinearU8.
@@ -27,9 +53,8 @@ void resizeRows(const uint8_t* src, int srcW, int srcH, int64_t stride, int chan
   const std::vector<LinearTap> xt = taps(srcW, dstW, true);
   const std::vector<LinearTap> yt = taps(srcH, dstH, false);
   const size_t rowLen = static_cast<size_t>(dstW) * static_cast<size_t>(channels);
-  std::vector<int> rowA(rowLen), rowB(rowLen);
+  RowPair<std::vector<int>> rows{std::vector<int>(rowLen), std::vector<int>(rowLen)};
   std::vector<uint8_t> out(rowLen);
-  int rowAIndex = -1, rowBIndex = -1;
   auto hpass = [&](int sy, std::vector<int>& dstRow) {
     const uint8_t* row = src + static_cast<int64_t>(sy) * stride;
     size_t o = 0;
@@ -40,24 +65,8 @@ void resizeRows(const uint8_t* src, int srcW, int srcH, int64_t stride, int chan
   };
   for (int dy = 0; dy < dstH; dy++) {
     const LinearTap& ty = yt[static_cast<size_t>(dy)];
-    if (rowAIndex != ty.i0) {
-      if (rowBIndex == ty.i0) {
-        std::swap(rowA, rowB);
-        std::swap(rowAIndex, rowBIndex);
-      } else {
-        hpass(ty.i0, rowA);
-        rowAIndex = ty.i0;
-      }
-    }
-    if (rowBIndex != ty.i1) {
-      if (ty.i1 == rowAIndex) {
-        rowB = rowA;
-      } else {
-        hpass(ty.i1, rowB);
-      }
-      rowBIndex = ty.i1;
-    }
-    for (size_t x = 0; x < rowLen; x++) out[x] = verticalCombine(rowA[x], rowB[x], ty);
+    rows.load(ty, hpass, [](const std::vector<int>& from, std::vector<int>& to) { to = from; });
+    for (size_t x = 0; x < rowLen; x++) out[x] = verticalCombine(rows.a[x], rows.b[x], ty);
     emit(dy, out.data());
   }
 }
@@ -115,9 +124,7 @@ void packRows(const uint8_t* src, int64_t stride, const LetterboxParams& p, cons
   const size_t w = static_cast<size_t>(p.newW);
   std::vector<int16_t> buf(6 * w);
   std::vector<uint8_t> planes(3 * (static_cast<size_t>(plan.srcW) + 16));
-  int16_t* rowA = buf.data();
-  int16_t* rowB = buf.data() + 3 * w;
-  int rowAIndex = -1, rowBIndex = -1;
+  RowPair<int16_t*> rows{buf.data(), buf.data() + 3 * w};
   auto hpass = [&](int sy, int16_t* out) { k.horizontal(src + static_cast<int64_t>(sy) * stride, plan.srcW, plan.cols, planes.data(), out, out + w, out + 2 * w);
   };
   for (int y = y0; y < y1; y++) {
@@ -129,20 +136,9 @@ void packRows(const uint8_t* src, int64_t stride, const LetterboxParams& p, cons
       continue;
     }
     const LinearTap& ty = plan.rows[static_cast<size_t>(cy)];
-    if (rowAIndex != ty.i0) {
-      if (rowBIndex == ty.i0) {
-        std::swap(rowA, rowB);
-        std::swap(rowAIndex, rowBIndex);
-      } else {
-        hpass(ty.i0, rowA);
-        rowAIndex = ty.i0;
-      }
-    }
-    if (rowBIndex != ty.i1) {
-      if (ty.i1 == rowAIndex) std::copy(rowA, rowA + 3 * w, rowB);
-      else hpass(ty.i1, rowB);
-      rowBIndex = ty.i1;
-    }
+    rows.load(ty, hpass, [w](int16_t* from, int16_t*& to) { std::copy(from, from + 3 * w, to); });
+    int16_t* rowA = rows.a;
+    int16_t* rowB = rows.b;
     for (int c = 0; c < 3; c++) {
       T* l = line[c];
       std::fill(l, l + p.left, pad);
