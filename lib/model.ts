@@ -4,9 +4,9 @@ import type { Backend } from './backends/backend.js';
 import { openBackend, type BackendChoice } from './backends/index.js';
 import { decodeImage } from './image/decode.js';
 import { preprocess } from './image/index.js';
-import { decodeBatch, detectLayout, resolveDecodeOptions } from './decode/index.js';
+import { RegionMask, decodeBatch, detectLayout, resolveDecodeOptions } from './decode/index.js';
 import { resolveModelInfo, type ModelInfoOverrides } from './model-info.js';
-import type { DecodeOptions, ImageInput, ImageResult, ModelInfo, RgbImage } from './types.js';
+import type { BinaryMask, DecodeOptions, ImageInput, ImageResult, ModelInfo, RgbImage } from './types.js';
 
 export interface LoadModelOptions extends ModelInfoOverrides {
   /** 'auto' (default): engines on TensorRT, ONNX on the CPU; 'cpu': ONNX Runtime; 'tensorrt': the native addon */
@@ -26,6 +26,8 @@ export interface DetectOptions extends Partial<DecodeOptions> {
   imgsz?: number | [number, number];
   /** images per backend run when the batch dim is dynamic; default 8 */
   batchSize?: number;
+  /** drop detections whose mask came out empty, as Ultralytics' segment predictor does; default true */
+  dropEmptyMasks?: boolean;
 }
 
 /**
@@ -86,7 +88,11 @@ export class Model {
 
   private async runBatch(images: RgbImage[], opts: ResolvedDetectOptions): Promise<ImageResult[]> {
     const { outputs, geometries } = await this.forward(images, opts);
-    return decodeBatch(outputs, this.info.layout, geometries, this.info.names, opts.decode).slice(0, images.length);
+    const results = decodeBatch(outputs, this.info.layout, geometries, this.info.names, opts.decode).slice(0, images.length);
+    if (opts.decode.masks && opts.dropEmptyMasks) {
+      for (const r of results) r.detections = r.detections.filter((d) => !d.mask || !isEmptyMask(d.mask));
+    }
+    return results;
   }
 
   private async forward(images: RgbImage[], opts: ResolvedDetectOptions) {
@@ -128,7 +134,8 @@ export class Model {
     const imgsz = this.resolveImgsz(options.imgsz);
     const staticBatch = this.info.dynamicBatch ? undefined : (this.info.batch ?? 1);
     const batch = staticBatch ?? optNumber('batchSize', options.batchSize, 8, 1, 1024, { integer: true });
-    return { decode: { ...decode, masks, retina }, auto, imgsz, batch };
+    const dropEmptyMasks = optBoolean('dropEmptyMasks', options.dropEmptyMasks, true);
+    return { decode: { ...decode, masks, retina }, auto, imgsz, batch, dropEmptyMasks };
   }
 
   private resolveImgsz(value: DetectOptions['imgsz']): [number, number] {
@@ -163,7 +170,14 @@ class TensorPool {
   }
 }
 
+/** True when no pixel is set; reads only the box region of masks that keep one. */
+function isEmptyMask(mask: BinaryMask): boolean {
+  const pixels = mask instanceof RegionMask ? mask.region.data : mask.data;
+  return !pixels.some((v) => v !== 0);
+}
+
 interface ResolvedDetectOptions {
+  dropEmptyMasks: boolean;
   decode: DecodeOptions & { masks: boolean; retina: boolean };
   auto: boolean;
   imgsz: [number, number];

@@ -102,3 +102,23 @@ describe('static batch of 2 (an nms=True export made with batch=2)', () => {
     }
   });
 });
+
+describe('empty masks', () => {
+  it('detections whose mask is empty are dropped, as Ultralytics does, unless asked to keep them', async () => {
+    const rows = [E2E_ROWS[0]!, { ...E2E_ROWS[1]!, coeffs: new Array(32).fill(0) }]; // zero coefficients: every logit is 0, no pixel > 0
+    const path = join(dir, 'e2e-empty-mask.onnx');
+    writeFileSync(path, makeSyntheticHeadModel(endToEndHeadSpec({ rows, nm: 32 })));
+    const model = await loadModel(path, { threads: 1 });
+    try {
+      const dropped = await model.detect(image);
+      expect(dropped.detections.map((d) => d.classId)).toEqual([0]);
+      const kept = await model.detect(image, { dropEmptyMasks: false });
+      expect(kept.detections.map((d) => d.classId)).toEqual([0, 5]);
+      expect(kept.detections[1]!.mask!.data.some((v) => v !== 0)).toBe(false);
+      const noMasks = await model.detect(image, { masks: false });
+      expect(noMasks.detections).toHaveLength(2);
+    } finally {
+      await model.dispose();
+    }
+  });
+});
