@@ -89,7 +89,8 @@ export function evaluationImages(data: GroundTruthDataset, options: Pick<Evaluat
 export async function evaluateModel(model: Model, data: GroundTruthDataset, options: EvaluateOptions = {}): Promise<EvaluationResult> {
   const images = evaluationImages(data, options);
   const masks = options.masks ?? model.info.task === 'segment';
-  const detectOptions = { conf: options.conf ?? 0.001, iou: options.iou ?? 0.7, maxDet: options.maxDet ?? 300, multiLabel: true, masks };
+  // as Ultralytics val: its own post-processing keeps detections whose mask is empty
+  const detectOptions = { conf: options.conf ?? 0.001, iou: options.iou ?? 0.7, maxDet: options.maxDet ?? 300, multiLabel: true, masks, dropEmptyMasks: false };
   const dets: CocoDetection[] = [];
   let done = 0;
   for (const { id, path } of images) {
