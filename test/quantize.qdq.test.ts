@@ -122,7 +122,7 @@ describe('quantize() on yolov8n (4 calibration images)', () => {
 
   beforeAll(async () => {
     const images = calibrationImages(4);
-    cpu = await quantize({ onnx: MODELS.det640(), output: cpuPath, calibration: { images }, target: 'cpu' });
+    cpu = await quantize({ onnx: MODELS.det640(), output: cpuPath, calibration: { images }, target: 'cpu', siluInputFloor: -8 });
     trt = await quantize({ onnx: MODELS.det640(), output: trtPath, calibration: { images }, target: 'tensorrt' });
   });
 
@@ -150,6 +150,20 @@ describe('quantize() on yolov8n (4 calibration images)', () => {
     expect(initializer(model, wdq.input[0]!)!.dataType).toBe(DataType.INT8);
     expect(initializer(model, wdq.input[1]!)!.dims.map(Number)).toEqual([32]);
     expect(cpu.bytes.length / 12.8e6).toBeLessThan(0.3);
+  });
+
+  it('cpu target: with siluInputFloor -8, a SiLU input range is floored at -8, its output range is not', () => {
+    let floored = 0;
+    for (const [t, p] of cpu.params) {
+      const lo = -p.zeroPoint * p.scale;
+      if (/conv\/Conv_output_0$/.test(t) && !/model\.22\/(dfl|cv3\.\d\/cv3\.\d\.2)/.test(t) && !/cv2\.\d\/cv2\.\d\.2/.test(t)) {
+        expect(lo, t).toBeGreaterThanOrEqual(-8 - p.scale);
+        floored++;
+      }
+    }
+    expect(floored).toBe(56); // 59 int8 convs less the 3 box convs (cv2.*.2, no SiLU behind them)
+    // the box convs' outputs keep their calibrated negative range
+    expect(cpu.params.get('/model.22/cv2.0/cv2.0.2/Conv_output_0')!.zeroPoint).toBeGreaterThan(0);
   });
 
   it('tensorrt target: symmetric int8 (zero point 0), per-channel weights on axis 0', () => {
@@ -184,5 +198,6 @@ describe('quantize() on yolov8n (4 calibration images)', () => {
     await expect(quantize({ onnx: MODELS.det640(), calibration: {} as never })).rejects.toThrow(/calibration/);
     await expect(quantize({ onnx: MODELS.det640(), calibration: { images: calibrationImages(1) }, method: 'kl' as never })).rejects.toThrow(/method/);
     await expect(quantize({ onnx: MODELS.det640(), calibration: { images: '/nonexistent' } })).rejects.toMatchObject({ code: 'ERR_FILE_NOT_FOUND' });
+    await expect(quantize({ onnx: MODELS.det640(), calibration: { images: calibrationImages(1) }, siluInputFloor: 3 })).rejects.toThrow(/siluInputFloor/);
   });
 });

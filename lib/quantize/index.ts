@@ -3,7 +3,8 @@ export { quantize, modelImgsz, type QuantizeOptions, type QuantizeResult, type I
 export { planQdq, QUANTIZE_TARGETS, type QuantizeTarget, type ExcludeOptions, type PlacementOptions, type QdqPlan } from './placement.js';
 export { applyQdq, asymmetricParams, symmetricParams, quantizeWeight, type QuantParams } from './qdq-write.js';
 export { collectStatistics, computeRanges, CALIBRATION_METHODS, type CalibrationMethod, type ActivationRange, type TensorStatistics } from './statistics.js';
-export { chooseFloatLayers, type MixedPrecisionResult, type LayerSensitivity } from './sensitivity.js';
+export { chooseFloatLayers, pruneCostlyFloatLayers, type MixedPrecisionResult, type LayerSensitivity } from './sensitivity.js';
+export { fastDfl } from './fast-dfl.js';
 export { checkQuantizedModel, quantizationReport, formatQuantizationReport, type QuantizationCheck, type QuantizationReport, type QuantizationVerdict } from './report.js';
 export { compareDetections, type Agreement, type RawComparison } from './agreement.js';
 export { evaluateModel, loadEvaluationData, toCocoDetections, type EvaluationResult, type ApSummary, type EvaluateOptions } from './evaluate-model.js';

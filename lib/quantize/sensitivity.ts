@@ -3,7 +3,8 @@
  * SiLU) costs by the agreement of the final output on held-out images, then keeps the most
  * sensitive layers in float until the accuracy drop fits the budget.
  *
- * The drop is measured as mAP50-95 points on the held-out images when they have labels;
+ * The drop is measured as mAP50-95 points on the held-out images when they have labels (for a
+ * segmentation model the larger of the box and the mask drop);
  * without labels it is a stricter proxy: the mAP50-95 of the predictions against the fp32
  * detections (conf 0.25) taken as ground truth, fp32 minus int8.
  */
@@ -112,18 +113,21 @@ export async function chooseFloatLayers(options: MixedPrecisionOptions): Promise
   const labelled = options.labels !== undefined && heldOut.every((h) => h.id !== undefined);
   const log = options.onProgress ?? (() => {});
 
+  // with labels, a segmentation model's budget holds for mask mAP too (the target is on masks)
+  const val = await withModel(options.fp32, async (m) => ({ ...VAL, masks: labelled && m.info.task === 'segment', dropEmptyMasks: false }));
   const reference = await withModel(options.fp32, async (m) => ({
     raw: await rawOutputs(m, images),
     nc: rawLayout(m).nc,
-    preds: await m.detectDecoded(images, VAL),
+    preds: await m.detectDecoded(images, val),
     dets: await m.detectDecoded(images, { conf: 0.25 }),
   }));
   const classToCategory = labelled ? options.labels!.classToCategory : Array.from({ length: reference.nc }, (_, c) => c + 1);
   const gt = labelled ? options.labels!.gt : pseudoGroundTruth(reference.dets, reference.nc);
   const ids = labelled ? heldOut.map((h) => h.id!) : heldOut.map((_, i) => i + 1);
-  const mapOf = (results: ImageResult[]) => {
-    const dets: CocoDetection[] = results.flatMap((r, i) => toCocoDetections(r, ids[i]!, classToCategory, false));
-    return evaluateCoco(gt, dets, 'bbox', { imageIds: ids }).stats[0]!;
+  const mapOf = (results: ImageResult[]): number[] => {
+    const dets: CocoDetection[] = results.flatMap((r, i) => toCocoDetections(r, ids[i]!, classToCategory, val.masks));
+    const box = evaluateCoco(gt, dets, 'bbox', { imageIds: ids }).stats[0]!;
+    return val.masks ? [box, evaluateCoco(gt, dets, 'segm', { imageIds: ids }).stats[0]!] : [box];
   };
   const fp32Map = mapOf(reference.preds);
 
@@ -136,7 +140,10 @@ export async function chooseFloatLayers(options: MixedPrecisionOptions): Promise
       return { error: cmp.scoreError + cmp.boxError };
     });
   const dropOf = async (floatLayers: string[]) =>
-    withModel(options.build(floatLayers), async (m) => 100 * (fp32Map - mapOf(await m.detectDecoded(images, VAL))));
+    withModel(options.build(floatLayers), async (m) => {
+      const maps = mapOf(await m.detectDecoded(images, val));
+      return Math.max(...maps.map((v, k) => 100 * (fp32Map[k]! - v)));
+    });
 
   const fullDrop = await dropOf([]);
   const fullError = (await measure([])).error;
