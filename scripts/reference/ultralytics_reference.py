@@ -8,6 +8,12 @@ runtime Ultralytics' ONNX backend uses, fed with the tensor made here.
 
 Usage (dev time; needs python3-opencv, python3-torch, python3-torchvision from Debian):
   python3 scripts/reference/ultralytics_reference.py MODEL.onnx OUT.json IMAGE...
+
+test/golden/reference-*.json were made with, for F=../shared/fixtures and each of
+yolov8n_640_fp32.onnx and yolov8n-seg_320_fp32.onnx:
+  IMGS=$(ls $F/coco128/images/train2017/*.jpg | awk 'NR%8==1' | head -16)
+  /usr/bin/python3 scripts/reference/ultralytics_reference.py $F/models/<model> \
+      test/golden/reference-<yolov8n_640|yolov8n-seg_320>.json $F/images/bus.jpg $F/images/zidane.jpg $IMGS
 """
 import json
 import os
