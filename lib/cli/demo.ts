@@ -1,12 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
-import { basename, extname, join, resolve } from 'node:path';
+import { mkdir, readdir } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '../model.js';
-import { decodeImage } from '../image/decode.js';
-import { annotateImage } from '../image/annotate.js';
 import { fetchDemoModel } from './demo-model.js';
-import { resultRecord } from './detect.js';
+import { detectFile, summarize, writeResults } from './detect.js';
 import { parseCommand } from './args.js';
 
 const PACKAGE_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
@@ -57,17 +55,11 @@ export async function demoCommand(argv: string[], out: NodeJS.WritableStream): P
     try {
       log(`${job.name}: ${job.model} (${model.info.task}, ${model.info.imgsz.join('x')}, ${model.info.names.length} classes, backend ${model.backendName})\n`);
       for (const path of images) {
-        const image = await decodeImage(path);
-        const t0 = performance.now();
-        const [result] = await model.detectDecoded([image]);
-        const ms = performance.now() - t0;
-        records.push(resultRecord(basename(path), result!));
-        const file = join(dir, `${basename(path, extname(path))}.jpg`);
-        await writeFile(file, await annotateImage(image, result!.detections));
-        const found = result!.detections.map((d) => `${d.label} ${d.score.toFixed(2)}${d.mask ? ' +mask' : ''}`).join(', ') || 'nothing';
-        log(`  ${basename(path)}: ${found} (${ms.toFixed(0)} ms) -> ${file}\n`);
+        const { result, record, file, ms } = await detectFile(model, path, {}, dir, basename(path));
+        records.push(record);
+        log(`  ${basename(path)}: ${summarize(result)} (${ms.toFixed(0)} ms) -> ${file}\n`);
       }
-      await writeFile(join(dir, 'results.json'), `${JSON.stringify(records, null, 1)}\n`);
+      await writeResults(dir, records);
     } finally {
       await model.dispose();
     }

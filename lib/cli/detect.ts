@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { loadModel, type DetectOptions } from '../model.js';
+import { loadModel, type DetectOptions, type Model } from '../model.js';
 import { decodeImage } from '../image/decode.js';
 import { annotateImage } from '../image/annotate.js';
 import { maskToRle, rleToString } from '../decode/rle.js';
@@ -37,6 +37,34 @@ export function resultRecord(image: string, result: ImageResult) {
       ...(d.mask ? { mask: { size: [d.mask.height, d.mask.width], counts: rleToString(maskToRle(d.mask)) } } : {}),
     })),
   };
+}
+
+/** "person 0.89, bus 0.84 +mask", or "nothing". */
+export function summarize(result: ImageResult): string {
+  return result.detections.map((d) => `${d.label} ${d.score.toFixed(2)}${d.mask ? ' +mask' : ''}`).join(', ') || 'nothing';
+}
+
+/**
+ * One image through the model: its JSON record, and with `outDir` its annotated copy
+ * `<outDir>/<name>.jpg`. Shared by `detect` and `demo`.
+ */
+export async function detectFile(model: Model, path: string, options: DetectOptions, outDir: string | undefined, recordName = path) {
+  const image = await decodeImage(path);
+  const t0 = performance.now();
+  const [result] = await model.detectDecoded([image], options);
+  const ms = performance.now() - t0;
+  const record = resultRecord(recordName, result!);
+  let file: string | undefined;
+  if (outDir) {
+    file = join(outDir, `${basename(path, extname(path))}.jpg`);
+    await writeFile(file, await annotateImage(image, result!.detections));
+  }
+  return { result: result!, record, file, ms };
+}
+
+/** results.json: every image's record, as --json prints them one per line. */
+export async function writeResults(outDir: string, records: unknown[]): Promise<void> {
+  await writeFile(join(outDir, 'results.json'), `${JSON.stringify(records, null, 1)}\n`);
 }
 
 export async function detectCommand(argv: string[], out: NodeJS.WritableStream): Promise<void> {
@@ -79,21 +107,12 @@ export async function detectCommand(argv: string[], out: NodeJS.WritableStream):
   const records = [];
   try {
     for (const path of positionals) {
-      const image = await decodeImage(path);
-      const [result] = await model.detectDecoded([image], options);
-      const record = resultRecord(path, result!);
+      const { result, record, file } = await detectFile(model, path, options, outDir);
       records.push(record);
       if (values.json) out.write(`${JSON.stringify(record)}\n`);
-      if (outDir) {
-        const file = join(outDir, `${basename(path, extname(path))}.jpg`);
-        await writeFile(file, await annotateImage(image, result!.detections));
-        if (!values.json) {
-          const summary = result!.detections.map((d) => `${d.label} ${d.score.toFixed(2)}`).join(', ') || 'nothing';
-          out.write(`${path}: ${summary} -> ${file}\n`);
-        }
-      }
+      else if (file) out.write(`${path}: ${summarize(result)} -> ${file}\n`);
     }
-    if (outDir) await writeFile(join(outDir, 'results.json'), `${JSON.stringify(records, null, 1)}\n`);
+    if (outDir) await writeResults(outDir, records);
   } finally {
     await model.dispose();
   }
