@@ -114,6 +114,53 @@ describe('placement plan on yolov8n', () => {
   });
 });
 
+describe('quantize() on yolov8n with precomputed ranges', () => {
+  const model = loadOnnxFile(MODELS.det640());
+  const plan = planQdq(model, 'cpu');
+  // every planned tensor gets its own range, wide on the negative side
+  const ranges = new Map([...plan.activations.keys()].filter((t) => !plan.shareParams.has(t)).map((t, i) => [t, { min: -20 - (i % 7), max: 5 + (i % 11) }]));
+  const concats = model.graph!.node.filter((n, i) => n.opType === 'Concat' && plan.quantizedNodes.has(i));
+  const paramsOf = (r: QuantizeResult, t: string) => {
+    let name = t;
+    while (!r.params.has(name) && plan.shareParams.has(name)) name = plan.shareParams.get(name)!;
+    return r.params.get(name)!;
+  };
+
+  it('cpu: a quantized Concat reads and writes one scale (bytes are copied), unless unifyConcatScales is false', async () => {
+    expect(concats.length).toBe(13);
+    const unified = await quantize({ onnx: model, calibration: { ranges } });
+    const separate = await quantize({ onnx: model, calibration: { ranges }, unifyConcatScales: false });
+    let differing = 0;
+    for (const c of concats) {
+      const out = paramsOf(unified, c.output[0]!);
+      for (const t of c.input) {
+        expect(paramsOf(unified, t), `${c.name} ${t}`).toEqual(out);
+        if (paramsOf(separate, t).scale !== paramsOf(separate, c.output[0]!).scale) differing++;
+      }
+      // the shared range covers every member's own range (to one step: zero points are rounded)
+      const lo = -out.zeroPoint * out.scale;
+      const hi = (255 - out.zeroPoint) * out.scale;
+      for (const t of [...c.input, c.output[0]!]) {
+        const p = paramsOf(separate, t);
+        expect(lo).toBeLessThanOrEqual(-p.zeroPoint * p.scale + out.scale);
+        expect(hi).toBeGreaterThanOrEqual((255 - p.zeroPoint) * p.scale - out.scale);
+      }
+    }
+    expect(differing).toBeGreaterThan(10);
+  });
+
+  it('cpu: siluInputFloor null keeps a SiLU input\'s calibrated minimum, the default floors it at -8', async () => {
+    const t = '/model.2/cv1/conv/Conv_output_0';
+    expect(ranges.get(t)!.min).toBeLessThan(-8);
+    const floored = await quantize({ onnx: model, calibration: { ranges } });
+    const raw = await quantize({ onnx: model, calibration: { ranges }, siluInputFloor: null });
+    const lo = (p: { scale: number; zeroPoint: number }) => -p.zeroPoint * p.scale;
+    // to one step: zero points are rounded
+    expect(Math.abs(lo(floored.params.get(t)!) + 8)).toBeLessThan(floored.params.get(t)!.scale);
+    expect(Math.abs(lo(raw.params.get(t)!) - ranges.get(t)!.min)).toBeLessThan(raw.params.get(t)!.scale);
+  });
+});
+
 describe('quantize() on yolov8n (4 calibration images)', () => {
   let cpu: QuantizeResult;
   let trt: QuantizeResult;
@@ -122,7 +169,7 @@ describe('quantize() on yolov8n (4 calibration images)', () => {
 
   beforeAll(async () => {
     const images = calibrationImages(4);
-    cpu = await quantize({ onnx: MODELS.det640(), output: cpuPath, calibration: { images }, target: 'cpu', siluInputFloor: -8 });
+    cpu = await quantize({ onnx: MODELS.det640(), output: cpuPath, calibration: { images }, target: 'cpu' });
     trt = await quantize({ onnx: MODELS.det640(), output: trtPath, calibration: { images }, target: 'tensorrt' });
   });
 
@@ -152,7 +199,7 @@ describe('quantize() on yolov8n (4 calibration images)', () => {
     expect(cpu.bytes.length / 12.8e6).toBeLessThan(0.3);
   });
 
-  it('cpu target: with siluInputFloor -8, a SiLU input range is floored at -8, its output range is not', () => {
+  it('cpu target: by default a SiLU input range is floored at -8, its output range is not', () => {
     let floored = 0;
     for (const [t, p] of cpu.params) {
       const lo = -p.zeroPoint * p.scale;
@@ -192,6 +239,18 @@ describe('quantize() on yolov8n (4 calibration images)', () => {
       expect(dets.filter((d) => d.label === 'person').length).toBeLessThanOrEqual(5);
       for (const d of dets.filter((d) => d.score > 0.8)) expect(['bus', 'person']).toContain(d.label);
     }
+  });
+
+  it('with maxDrop the held-out images choose the float layers, then join the final ranges', async () => {
+    const images = calibrationImages(3);
+    const mixed = await quantize({ onnx: MODELS.det640(), calibration: { images }, maxDrop: 100, holdout: 1 });
+    expect(mixed.heldOutImages).toHaveLength(1);
+    expect(mixed.mixedPrecision!.floatLayers).toEqual([]);
+    expect(mixed.calibrationImages).toHaveLength(3);
+    expect(mixed.calibrationImages).toContain(mixed.heldOutImages[0]);
+    // the same ranges as calibrating on all three images directly
+    const all = await quantize({ onnx: MODELS.det640(), calibration: { images } });
+    expect([...mixed.params]).toEqual([...all.params]);
   });
 
   it('rejects bad options with clear errors', async () => {

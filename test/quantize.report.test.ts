@@ -74,7 +74,12 @@ describe('report and CLI on a quick cpu quantization', () => {
     expect(r.sizeRatio).toBeLessThan(0.3);
     expect(r.latency.fp32Ms).toBeGreaterThan(0);
     expect(r.latency.int8Ms).toBeGreaterThan(0);
-    expect(r.latency.ratio).toBeCloseTo(r.latency.int8Ms / r.latency.fp32Ms, 6);
+    // the ratio is the median of per-round ratios: near, not equal to, the ratio of the medians
+    expect(r.latency.ratio).toBeGreaterThan(0.5 * (r.latency.int8Ms / r.latency.fp32Ms));
+    expect(r.latency.ratio).toBeLessThan(2 * (r.latency.int8Ms / r.latency.fp32Ms));
+    // the int8 graph has the fast DFL, so the fp32 graph with it is measured too
+    expect(r.latency.sameGraph.fp32Ms).toBeGreaterThan(0);
+    expect(r.latency.sameGraph.ratio).toBeGreaterThan(0);
     expect(r.check.agreement.kept).toBeGreaterThan(0.5);
     expect(r.check.agreement.kept).toBeLessThanOrEqual(1);
     expect(r.check.agreement.meanScoreDiff).toBeLessThan(0.2);

@@ -19,6 +19,7 @@ export const quantizeUsage = `yoloe-trt quantize <model.onnx> --calib DIR --out 
   --seed N           sampling seed (default 0)
   --max-drop X       keep the most sensitive layers float until the held-out mAP drop <= X points
   --calib-labels D   labels of the calibration images (COCO JSON / data YAML) for --max-drop
+  --silu-floor X     cpu: floor of SiLU input ranges, a negative number or 'off' (default -8)
   --exclude NAMES    node names to keep float, comma-separated
   --exclude-op OPS   op types to keep float, comma-separated
   --exclude-pattern RE  node-name regular expression to keep float
@@ -61,6 +62,7 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
     seed: { type: 'string' },
     'max-drop': { type: 'string' },
     'calib-labels': { type: 'string' },
+    'silu-floor': { type: 'string' },
     exclude: { type: 'string' },
     'exclude-op': { type: 'string' },
     'exclude-pattern': { type: 'string' },
@@ -103,6 +105,7 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
         method,
         calibration: { images: requireFlag('calib', values.calib), count: numberFlag('count', values.count), seed: numberFlag('seed', values.seed) },
         maxDrop: numberFlag('max-drop', values['max-drop']),
+        ...(values['silu-floor'] !== undefined ? { siluInputFloor: values['silu-floor'] === 'off' ? null : numberFlag('silu-floor', values['silu-floor']) } : {}),
         ...(labels ? { labels } : {}),
         exclude,
         onProgress: progress,

@@ -8,7 +8,7 @@ export { fastDfl } from './fast-dfl.js';
 export { checkQuantizedModel, quantizationReport, formatQuantizationReport, type QuantizationCheck, type QuantizationReport, type QuantizationVerdict } from './report.js';
 export { compareDetections, type Agreement, type RawComparison } from './agreement.js';
 export { evaluateModel, loadEvaluationData, toCocoDetections, type EvaluationResult, type ApSummary, type EvaluateOptions } from './evaluate-model.js';
-export { measureLatency } from './latency.js';
+export { measureLatency, measureLatencyRatio, measureLatencyRuns } from './latency.js';
 export { importTrtCache } from './trt-import.js';
 export { analyseHead, groupLayers, indexGraph } from './graph.js';
 export { prepareCalibrationSet, listCalibrationImages, type CalibrationSet, type CalibrationSetOptions } from './calibration-set.js';

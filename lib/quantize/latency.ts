@@ -23,6 +23,21 @@ function median(values: number[]): number {
 
 /** Median milliseconds per run of each model on the same input. */
 export async function measureLatency(models: (string | Uint8Array)[], input: Tensor, options: LatencyOptions = {}): Promise<number[]> {
+  return (await measureLatencyRuns(models, input, options)).map(median);
+}
+
+/**
+ * Latency of `models[1]` over `models[0]` as the median of per-round ratios: each round runs
+ * both back to back, so slow drifts of a shared machine (neighbours, clock) cancel out, where
+ * a ratio of two medians moves with them. Also returns both medians.
+ */
+export async function measureLatencyRatio(models: [string | Uint8Array, string | Uint8Array], input: Tensor, options: LatencyOptions = {}): Promise<{ baseMs: number; ms: number; ratio: number }> {
+  const [base, other] = await measureLatencyRuns(models, input, options);
+  return { baseMs: median(base!), ms: median(other!), ratio: median(other!.map((t, i) => t / base![i]!)) };
+}
+
+/** Milliseconds of every timed run of each model, rounds interleaved. */
+export async function measureLatencyRuns(models: (string | Uint8Array)[], input: Tensor, options: LatencyOptions = {}): Promise<number[][]> {
   const runs = options.runs ?? 20;
   const warmup = options.warmup ?? 3;
   const backends: CpuBackend[] = [];
@@ -38,7 +53,7 @@ export async function measureLatency(models: (string | Uint8Array)[], input: Ten
         times[i]!.push(performance.now() - t0);
       }
     }
-    return times.map(median);
+    return times;
   } finally {
     for (const b of backends) await b.dispose();
   }

@@ -60,13 +60,18 @@ export interface QuantizeOptions {
    */
   fastDfl?: boolean;
   /**
-   * cpu: floor of a SiLU input's calibrated range (|silu(x)| < 0.0027 below -8); default null,
-   * no floor. On coco128 a floor of -8 cut the all-int8 box drop from 1.8 to 0.2 points
-   * (yolov8n 640) and from 1.9 to 0.7 (yolov8n-seg 320), but with `maxDrop` the 16-image
-   * held-out check then kept too few layers float for the seg model's masks (mask drop 1.33 on
-   * the 96 evaluation images against 0.91 without it), so it is opt-in.
+   * cpu: floor of a SiLU input's calibrated range (|silu(x)| < 0.0027 below -8); default -8 on
+   * 'cpu' (null: no floor). A conv output feeding a SiLU often spans [-98, 96] in the first
+   * layers; flooring it at -8 halves or thirds the uint8 step where the SiLU's output lives.
+   * On coco128 (ranges from 32 images, 96 evaluated) it took yolov8n-seg 320's all-int8 drop
+   * from 0.45 to 0.11 (box) and 1.11 to 0.63 (mask) points.
    */
   siluInputFloor?: number | null;
+  /**
+   * cpu: give a Concat's inputs and output one range (their union) so ONNX Runtime concatenates
+   * bytes instead of requantizing every input; default true
+   */
+  unifyConcatScales?: boolean;
   /**
    * mAP50-95 points the int8 model may lose on held-out calibration images; when set, the most
    * sensitive layers stay float until the drop fits. Default: no mixed precision.
@@ -97,7 +102,7 @@ export interface QuantizeResult {
   output?: string;
   target: QuantizeTarget;
   method: CalibrationMethod | 'precomputed';
-  /** images the statistics came from */
+  /** images the final ranges came from (with `maxDrop`, the held-out ones too, after they chose the float layers) */
   calibrationImages: string[];
   heldOutImages: string[];
   /** Q/DQ node counts, quantized weights and nodes */
@@ -115,6 +120,9 @@ export interface QuantizeResult {
   /** quantization parameters per activation tensor */
   params: Map<string, QuantParams>;
 }
+
+/** Default floor of SiLU input ranges on the cpu target. */
+const DEFAULT_SILU_FLOOR = -8;
 
 function loadInput(onnx: QuantizeOptions['onnx']): OnnxModel {
   if (typeof onnx === 'string') return loadOnnxFile(onnx);
@@ -156,15 +164,58 @@ function siluInputs(plan: QdqPlan): Set<string> {
  * (a conv output, often [-98, 96] in the first layers) is floored at -8, which halves or
  * thirds its uint8 step where it matters, at no cost to the SiLU's output.
  */
-function paramsFor(plan: QdqPlan, ranges: Map<string, ActivationRange>, floor: number | null): Map<string, QuantParams> {
+function paramsFor(plan: QdqPlan, ranges: Map<string, ActivationRange>, floor: number | null, unifyConcats: boolean): Map<string, QuantParams> {
   const params = new Map<string, QuantParams>();
   const floored = plan.target === 'cpu' && floor !== null ? siluInputs(plan) : new Set<string>();
+  if (plan.target === 'cpu' && unifyConcats) ranges = concatGroupRanges(plan, ranges);
   for (const [t, r] of ranges) {
     if (plan.target !== 'cpu') params.set(t, symmetricParams(r));
     else if (floored.has(t) && 'min' in r) params.set(t, asymmetricParams({ min: Math.max(r.min, floor!), max: r.max }));
     else params.set(t, asymmetricParams(r));
   }
   return params;
+}
+
+/** The tensor whose parameters `t` uses (data-movement outputs borrow their input's). */
+function paramsRoot(plan: QdqPlan, t: string): string {
+  let name = t;
+  for (let hops = 0; plan.shareParams.has(name) && hops < 64; hops++) name = plan.shareParams.get(name)!;
+  return name;
+}
+
+/**
+ * cpu: one range for a quantized Concat's inputs and output (the union of theirs), so ONNX
+ * Runtime's QLinearConcat copies bytes instead of requantizing each input through a table.
+ */
+function concatGroupRanges(plan: QdqPlan, ranges: Map<string, ActivationRange>): Map<string, ActivationRange> {
+  const parent = new Map<string, string>();
+  const find = (t: string): string => {
+    let r = t;
+    while (parent.has(r) && parent.get(r) !== r) r = parent.get(r)!;
+    parent.set(t, r);
+    return r;
+  };
+  const nodes = plan.index.graph.node;
+  for (const i of plan.quantizedNodes) {
+    const n = nodes[i]!;
+    if (n.opType !== 'Concat') continue;
+    const members = [...n.input, n.output[0]!].map((t) => paramsRoot(plan, t)).filter((t) => ranges.has(t));
+    for (const m of members.slice(1)) parent.set(find(m), find(members[0]!));
+  }
+  const lo = new Map<string, number>();
+  const hi = new Map<string, number>();
+  for (const [t, r] of ranges) {
+    const root = find(t);
+    const [a, b] = 'amax' in r ? [-r.amax, r.amax] : [r.min, r.max];
+    lo.set(root, Math.min(lo.get(root) ?? Infinity, a));
+    hi.set(root, Math.max(hi.get(root) ?? -Infinity, b));
+  }
+  const out = new Map<string, ActivationRange>();
+  for (const [t, r] of ranges) {
+    const root = find(t);
+    out.set(t, root === t && !parent.has(t) ? r : { min: lo.get(root)!, max: hi.get(root)! });
+  }
+  return out;
 }
 
 function countNodes(model: OnnxModel, plan: QdqPlan) {
@@ -177,11 +228,12 @@ function countNodes(model: OnnxModel, plan: QdqPlan) {
   };
 }
 
-async function* take(batches: Iterable<Tensor>, n: number): AsyncGenerator<Tensor> {
+/** Batches `from` (inclusive) to `to` (exclusive) of a batch-1 stream. */
+async function* slice(batches: Iterable<Tensor>, from: number, to: number): AsyncGenerator<Tensor> {
   let k = 0;
   for (const b of batches) {
-    if (k++ >= n) return;
-    yield b;
+    if (k >= to) return;
+    if (k++ >= from) yield b;
   }
 }
 
@@ -204,7 +256,7 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
   const method = options.method ?? 'percentile';
   if (!CALIBRATION_METHODS.includes(method)) throw invalidOption('method', `one of ${CALIBRATION_METHODS.join(', ')}`, method);
   if (options.maxDrop !== undefined && !(typeof options.maxDrop === 'number' && options.maxDrop >= 0)) throw invalidOption('maxDrop', 'a number >= 0', options.maxDrop);
-  const floor = options.siluInputFloor === undefined ? null : options.siluInputFloor;
+  const floor = options.siluInputFloor === undefined ? (target === 'cpu' ? DEFAULT_SILU_FLOOR : null) : options.siluInputFloor;
   if (floor !== null && !(typeof floor === 'number' && floor < 0)) throw invalidOption('siluInputFloor', 'a negative number or null', floor);
   const calibration = options.calibration as Partial<ImageCalibration & RangeCalibration>;
   if (!calibration || typeof calibration !== 'object' || (calibration.images === undefined && calibration.ranges === undefined)) {
@@ -219,6 +271,8 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
 
   let ranges: Map<string, ActivationRange>;
   let calibrationImages: string[] = [];
+  /** folds the held-out images into the statistics once mixed precision has used them */
+  let addHeldOut: (() => Promise<Map<string, ActivationRange>>) | undefined;
   let heldOutFiles: string[] = [];
   const uncovered: string[] = [];
   if (calibration.ranges !== undefined) {
@@ -239,14 +293,28 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
     heldOutFiles = set.files.slice(statCount);
     log(`calibrating ${tensors.length} tensors on ${statCount} image(s)${holdout ? `, ${holdout} held out` : ''}`);
     const histograms = target === 'tensorrt' ? 'abs' : method === 'entropy' ? 'both' : 'range';
-    const stats = await collectStatistics(model, tensors, take(set.batches(1), statCount), {
+    const stats = await collectStatistics(model, tensors, slice(set.batches(1), 0, statCount), {
       histograms,
       threads: options.threads,
       onProgress: (done) => log(`statistics ${done}/${statCount}`),
     });
-    ranges = computeRanges(stats, method, target === 'tensorrt' ? 'symmetric' : 'asymmetric', options.percentile);
+    const mode = target === 'tensorrt' ? 'symmetric' : 'asymmetric';
+    ranges = computeRanges(stats, method, mode, options.percentile);
+    if (holdout > 0) {
+      addHeldOut = async () => {
+        await collectStatistics(model, tensors, slice(set.batches(1), statCount, set.count), {
+          histograms,
+          threads: options.threads,
+          into: stats,
+          onProgress: (done) => log(`statistics ${statCount + done}/${set.count}`),
+        });
+        calibrationImages = set.files;
+        return computeRanges(stats, method, mode, options.percentile);
+      };
+    }
   }
-  const params = paramsFor(fullPlan, ranges, floor);
+  const unifyConcats = options.unifyConcatScales ?? true;
+  let params = paramsFor(fullPlan, ranges, floor, unifyConcats);
   const weightCache = new Map<string, { q: Int8Array; scales: Float32Array }>();
   const build = (extraFloat: string[]) => {
     const plan = planQdq(model, target, { ...placement, floatLayers: [...(options.floatLayers ?? []), ...extraFloat] });
@@ -293,10 +361,14 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
     }
   }
 
+  if (addHeldOut) {
+    // the held-out images only decided which layers stay float; the final ranges see them too
+    params = paramsFor(fullPlan, await addHeldOut(), floor, unifyConcats);
+  }
   const { plan, model: quantized } = build(mixedPrecision?.floatLayers ?? []);
   quantized.metadataProps = [
     ...quantized.metadataProps.filter((p) => p.key !== 'yoloe_trt_quantization'),
-    { key: 'yoloe_trt_quantization', value: JSON.stringify({ target, method: calibration.ranges ? 'precomputed' : method, floatLayers }) },
+    { key: 'yoloe_trt_quantization', value: JSON.stringify({ target, method: calibration.ranges ? 'precomputed' : method, floatLayers, fastDfl: rewriteDfl }) },
   ];
   const bytes = writeOnnx(quantized);
   if (options.output) writeFileSync(options.output, bytes);

@@ -12,7 +12,9 @@ import type { Model } from '../model.js';
 import type { ImageInput, RgbImage, Tensor } from '../types.js';
 import { RawHead, compareDetections, compareRaw, mergeRaw, type Agreement, type RawComparison } from './agreement.js';
 import { evaluateModel, type EvaluationResult } from './evaluate-model.js';
-import { measureLatency } from './latency.js';
+import { loadOnnxFile, writeOnnx } from '../onnx/index.js';
+import { fastDfl } from './fast-dfl.js';
+import { measureLatencyRatio } from './latency.js';
 import { withModel } from './temp-model.js';
 
 export type QuantizationVerdict = 'ok' | 'degraded' | 'collapsed';
@@ -90,8 +92,15 @@ export interface QuantizationReport {
   int8: { path: string; bytes: number };
   /** int8 / fp32 file size */
   sizeRatio: number;
-  /** median ms per run, separate sessions, spinning off, interleaved */
-  latency: { fp32Ms: number; int8Ms: number; ratio: number; runs: number };
+  /** median ms per run, separate sessions, spinning off, interleaved; ratio: median of the per-round int8/fp32 ratios */
+  latency: {
+    fp32Ms: number;
+    int8Ms: number;
+    ratio: number;
+    runs: number;
+    /** against the fp32 model with the int8 model's float rewrites (fast DFL) applied, when it has any */
+    sameGraph?: { fp32Ms: number; int8Ms: number; ratio: number };
+  };
   check: QuantizationCheck;
   /** anchors above 0.5: int8 / fp32 */
   scoreCompression: { fp32AboveHalf: number; int8AboveHalf: number; ratio: number };
@@ -118,12 +127,22 @@ export async function quantizationReport(options: ReportOptions): Promise<Quanti
   const { tensor } = preprocess([first], imgsz[1], imgsz[0], 'float32');
   log('measuring latency');
   const runs = options.latencyRuns ?? 20;
-  const [fp32Ms, int8Ms] = await measureLatency([options.fp32, options.int8], tensor, { runs, threads: options.threads });
+  const latencyOptions = { runs, threads: options.threads };
+  const { baseMs: fp32Ms, ms: int8Ms, ratio } = await measureLatencyRatio([options.fp32, options.int8], tensor, latencyOptions);
+  // the int8 graph carries float rewrites (fastDfl); measure the fp32 graph with them too, so
+  // the share of the int8 kernels alone is visible
+  const rewritten = fastDfl(loadOnnxFile(options.fp32));
+  let sameGraph: QuantizationReport['latency']['sameGraph'];
+  if (rewritten.rewritten > 0 && readQuantizationMeta(options.int8)?.fastDfl === true) {
+    log('measuring latency against the fp32 graph with the same float rewrites');
+    const r = await measureLatencyRatio([writeOnnx(rewritten.model), options.int8], tensor, latencyOptions);
+    sameGraph = { fp32Ms: r.baseMs, int8Ms: r.ms, ratio: r.ratio };
+  }
   const report: QuantizationReport = {
     fp32: { path: options.fp32, bytes: statSync(options.fp32).size },
     int8: { path: options.int8, bytes: statSync(options.int8).size },
     sizeRatio: statSync(options.int8).size / statSync(options.fp32).size,
-    latency: { fp32Ms: fp32Ms!, int8Ms: int8Ms!, ratio: int8Ms! / fp32Ms!, runs },
+    latency: { fp32Ms, int8Ms, ratio, runs, ...(sameGraph ? { sameGraph } : {}) },
     check,
     scoreCompression: {
       fp32AboveHalf: check.raw.fp32AboveHalf,
@@ -148,6 +167,17 @@ export async function quantizationReport(options: ReportOptions): Promise<Quanti
   return report;
 }
 
+/** The `yoloe_trt_quantization` metadata quantize() writes, when present. */
+function readQuantizationMeta(path: string): { fastDfl?: boolean } | undefined {
+  const value = loadOnnxFile(path).metadataProps.find((p) => p.key === 'yoloe_trt_quantization')?.value;
+  if (!value) return undefined;
+  try {
+    return JSON.parse(value) as { fastDfl?: boolean };
+  } catch {
+    return undefined;
+  }
+}
+
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
 /** The report as text. */
@@ -156,6 +186,9 @@ export function formatQuantizationReport(r: QuantizationReport): string {
     `verdict: ${r.check.verdict.toUpperCase()}${r.check.reasons.length ? ` (${r.check.reasons.join('; ')})` : ''}`,
     `file size: ${(r.fp32.bytes / 1e6).toFixed(2)} MB -> ${(r.int8.bytes / 1e6).toFixed(2)} MB (ratio ${r.sizeRatio.toFixed(3)})`,
     `CPU latency (median of ${r.latency.runs}, spinning off, interleaved): fp32 ${r.latency.fp32Ms.toFixed(1)} ms, int8 ${r.latency.int8Ms.toFixed(1)} ms (ratio ${r.latency.ratio.toFixed(3)})`,
+    ...(r.latency.sameGraph
+      ? [`  against the fp32 graph with the same float rewrites (fast DFL): fp32 ${r.latency.sameGraph.fp32Ms.toFixed(1)} ms (ratio ${r.latency.sameGraph.ratio.toFixed(3)})`]
+      : []),
     `agreement on ${r.check.images} image(s) at conf 0.25: ${r.check.agreement.matched}/${r.check.agreement.fp32Detections} fp32 detections kept (${pct(r.check.agreement.kept)}; >= 0.5: ${pct(r.check.agreement.keptConfident)}), mean |score diff| ${r.check.agreement.meanScoreDiff.toFixed(4)}, mean IoU ${r.check.agreement.meanIou.toFixed(3)}`,
     `score compression: anchors above 0.5 fp32 ${r.scoreCompression.fp32AboveHalf}, int8 ${r.scoreCompression.int8AboveHalf} (ratio ${r.scoreCompression.ratio.toFixed(3)})`,
   ];

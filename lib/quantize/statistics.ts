@@ -27,6 +27,8 @@ export interface CollectOptions {
   threads?: number;
   /** called after every batch with the number of images done */
   onProgress?: (done: number) => void;
+  /** histograms of an earlier call to keep accumulating into (same tensors); default: fresh ones */
+  into?: Map<string, TensorStatistics>;
 }
 
 /**
@@ -47,8 +49,9 @@ export async function collectStatistics(
   const kind = options.histograms ?? 'both';
   const fromFeed = tensors.filter((t) => t === inputName);
   const fromRun = [...new Set(tensors.filter((t) => t !== inputName))];
-  const stats = new Map<string, TensorStatistics>();
+  const stats = options.into ?? new Map<string, TensorStatistics>();
   for (const t of tensors) {
+    if (stats.has(t)) continue;
     stats.set(t, {
       ...(kind !== 'range' ? { abs: new AbsHistogram() } : {}),
       ...(kind !== 'abs' ? { range: new RangeHistogram() } : {}),
