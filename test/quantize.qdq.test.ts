@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../lib/model.js';
 import { DataType, loadOnnxFile, tensorToFloat32, type OnnxModel } from '../lib/onnx/index.js';
-import { planQdq } from '../lib/quantize/placement.js';
+import { paramsSource, planQdq } from '../lib/quantize/placement.js';
 import { quantize, type QuantizeResult } from '../lib/quantize/qdq.js';
 import { IMAGES, MODELS, fixture } from './fixtures.js';
 
@@ -120,11 +120,7 @@ describe('quantize() on yolov8n with precomputed ranges', () => {
   // every planned tensor gets its own range, wide on the negative side
   const ranges = new Map([...plan.activations.keys()].filter((t) => !plan.shareParams.has(t)).map((t, i) => [t, { min: -20 - (i % 7), max: 5 + (i % 11) }]));
   const concats = model.graph!.node.filter((n, i) => n.opType === 'Concat' && plan.quantizedNodes.has(i));
-  const paramsOf = (r: QuantizeResult, t: string) => {
-    let name = t;
-    while (!r.params.has(name) && plan.shareParams.has(name)) name = plan.shareParams.get(name)!;
-    return r.params.get(name)!;
-  };
+  const paramsOf = (r: QuantizeResult, t: string) => r.params.get(t) ?? r.params.get(paramsSource(plan, t))!;
 
   it('cpu: a quantized Concat reads and writes one scale (bytes are copied), unless unifyConcatScales is false', async () => {
     expect(concats.length).toBe(13);

@@ -121,6 +121,13 @@ function isResidualAdd(g: GraphIndex, node: number): boolean {
   return n.opType === 'Add' && n.input.length === 2 && n.input.every((t) => isActivation(g, t));
 }
 
+/** The tensor whose quantization parameters `tensor` uses (data-movement outputs borrow their input's). */
+export function paramsSource(plan: Pick<QdqPlan, 'shareParams'>, tensor: string): string {
+  let name = tensor;
+  for (let hops = 0; plan.shareParams.has(name) && hops < 64; hops++) name = plan.shareParams.get(name)!;
+  return name;
+}
+
 /**
  * Plans the Q/DQ placement of a model for a target.
  * @example const plan = planQdq(model, 'cpu', { exclude: { patterns: ['model\\.0/'] } });

@@ -5,7 +5,7 @@
  */
 import { YoloeTrtError } from '../errors.js';
 import { makeTensor, node, tensorToFloat32, type NodeProto, type OnnxModel, type TensorProto } from '../onnx/index.js';
-import type { QdqPlan } from './placement.js';
+import { paramsSource, type QdqPlan } from './placement.js';
 import type { ActivationRange } from './statistics.js';
 
 /** Quantization parameters of one activation tensor. */
@@ -89,9 +89,7 @@ export function applyQdq(
     else map.set(i, [n]);
   };
   const paramsOf = (t: string): QuantParams => {
-    let name = t;
-    for (let hops = 0; !params.has(name) && plan.shareParams.has(name) && hops < 64; hops++) name = plan.shareParams.get(name)!;
-    const p = params.get(name);
+    const p = params.get(t) ?? params.get(paramsSource(plan, t));
     if (!p) throw new YoloeTrtError('ERR_CALIBRATION', `No quantization range for tensor ${t}`);
     return p;
   };

@@ -14,7 +14,7 @@ import type { Tensor } from '../types.js';
 import { prepareCalibrationSet } from './calibration-set.js';
 import { applyQdq, asymmetricParams, symmetricParams, type QuantParams } from './qdq-write.js';
 import { fastDfl } from './fast-dfl.js';
-import { planQdq, QUANTIZE_TARGETS, type ExcludeOptions, type QdqPlan, type QuantizeTarget } from './placement.js';
+import { paramsSource, planQdq, QUANTIZE_TARGETS, type ExcludeOptions, type QdqPlan, type QuantizeTarget } from './placement.js';
 import { chooseFloatLayers, type HeldOutImage, type MixedPrecisionResult } from './sensitivity.js';
 import { CALIBRATION_METHODS, collectStatistics, computeRanges, type ActivationRange, type CalibrationMethod } from './statistics.js';
 
@@ -176,13 +176,6 @@ function paramsFor(plan: QdqPlan, ranges: Map<string, ActivationRange>, floor: n
   return params;
 }
 
-/** The tensor whose parameters `t` uses (data-movement outputs borrow their input's). */
-function paramsRoot(plan: QdqPlan, t: string): string {
-  let name = t;
-  for (let hops = 0; plan.shareParams.has(name) && hops < 64; hops++) name = plan.shareParams.get(name)!;
-  return name;
-}
-
 /**
  * cpu: one range for a quantized Concat's inputs and output (the union of theirs), so ONNX
  * Runtime's QLinearConcat copies bytes instead of requantizing each input through a table.
@@ -199,7 +192,7 @@ function concatGroupRanges(plan: QdqPlan, ranges: Map<string, ActivationRange>):
   for (const i of plan.quantizedNodes) {
     const n = nodes[i]!;
     if (n.opType !== 'Concat') continue;
-    const members = [...n.input, n.output[0]!].map((t) => paramsRoot(plan, t)).filter((t) => ranges.has(t));
+    const members = [...n.input, n.output[0]!].map((t) => paramsSource(plan, t)).filter((t) => ranges.has(t));
     for (const m of members.slice(1)) parent.set(find(m), find(members[0]!));
   }
   const lo = new Map<string, number>();
@@ -210,10 +203,11 @@ function concatGroupRanges(plan: QdqPlan, ranges: Map<string, ActivationRange>):
     lo.set(root, Math.min(lo.get(root) ?? Infinity, a));
     hi.set(root, Math.max(hi.get(root) ?? -Infinity, b));
   }
+  // a tensor in no Concat is its own group: its range comes back unchanged
   const out = new Map<string, ActivationRange>();
-  for (const [t, r] of ranges) {
+  for (const t of ranges.keys()) {
     const root = find(t);
-    out.set(t, root === t && !parent.has(t) ? r : { min: lo.get(root)!, max: hi.get(root)! });
+    out.set(t, { min: lo.get(root)!, max: hi.get(root)! });
   }
   return out;
 }

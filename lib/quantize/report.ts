@@ -131,9 +131,9 @@ export async function quantizationReport(options: ReportOptions): Promise<Quanti
   const { baseMs: fp32Ms, ms: int8Ms, ratio } = await measureLatencyRatio([options.fp32, options.int8], tensor, latencyOptions);
   // the int8 graph carries float rewrites (fastDfl); measure the fp32 graph with them too, so
   // the share of the int8 kernels alone is visible
-  const rewritten = fastDfl(loadOnnxFile(options.fp32));
   let sameGraph: QuantizationReport['latency']['sameGraph'];
-  if (rewritten.rewritten > 0 && readQuantizationMeta(options.int8)?.fastDfl === true) {
+  const rewritten = readQuantizationMeta(options.int8)?.fastDfl === true ? fastDfl(loadOnnxFile(options.fp32)) : undefined;
+  if (rewritten && rewritten.rewritten > 0) {
     log('measuring latency against the fp32 graph with the same float rewrites');
     const r = await measureLatencyRatio([writeOnnx(rewritten.model), options.int8], tensor, latencyOptions);
     sameGraph = { fp32Ms: r.baseMs, int8Ms: r.ms, ratio: r.ratio };
