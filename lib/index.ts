@@ -20,3 +20,5 @@ export { evaluateCoco, formatCocoTable, loadGroundTruth } from './eval/index.js'
 export { YoloeTrtError } from './errors.js';
 export type { YoloeTrtErrorCode } from './errors.js';
 export type * from './types.js';
+export { tokenize, loadTextEncoder, readNpy, parseNpy } from './text/index.js';
+export type { TokenizeOptions, TokenizeResult, LoadTextEncoderOptions, TextEncoder, TextEncoderCacheStats, NpyArray, ClassEmbeddings, TextEmbedder } from './text/index.js';

@@ -174,8 +174,8 @@ describe('CLIP tokenizer: bad input', () => {
     expect(code(() => tokenize(['a'], { vocab: VOCAB(), contextLength: 1 }))).toMatch(/options.contextLength/);
     expect(code(() => tokenize(['a'], { vocab: VOCAB(), dtype: 'float32' as never }))).toMatch(/options.dtype/);
     expect(code(() => tokenize(['a'], { vocab: '/nonexistent/bpe.txt.gz' }))).toMatch(/^ERR_FILE_NOT_FOUND: .*\/nonexistent\/bpe.txt.gz/);
-    expect(code(() => tokenize(['a'], { vocab: Buffer.from('not gzip') }))).toMatch(/^ERR_MODEL_FORMAT/);
-    expect(code(() => tokenize(['a'], { vocab: gzipSync('"version\nfoo bar\n') }))).toMatch(/^ERR_MODEL_FORMAT: Not a CLIP BPE vocabulary/);
+    expect(code(() => tokenize(['a'], { vocab: Buffer.from('not gzip') }))).toMatch(/^ERR_FILE_FORMAT/);
+    expect(code(() => tokenize(['a'], { vocab: gzipSync('"version\nfoo bar\n') }))).toMatch(/^ERR_FILE_FORMAT: Not a CLIP BPE vocabulary/);
   });
 
   it('accepts the vocab as bytes and remembers the last vocab as the default', () => {

@@ -26,7 +26,7 @@ export class BpeVocab {
     const lines = text.split('\n');
     if (!lines[0]?.includes('version') || lines.length < MERGES_USED + 1) {
       throw new YoloeTrtError(
-        'ERR_MODEL_FORMAT',
+        'ERR_FILE_FORMAT',
         `Not a CLIP BPE vocabulary (${CLIP_VOCAB_FILE}): ${source} has ${lines.length} lines, expected a version header and >= ${MERGES_USED} merges`,
         { path: source },
       );
@@ -36,7 +36,7 @@ export class BpeVocab {
     for (let i = 1; i <= MERGES_USED; i++) {
       const parts = lines[i]!.split(/ +/).filter((p) => p !== '');
       if (parts.length !== 2) {
-        throw new YoloeTrtError('ERR_MODEL_FORMAT', `Bad merge on line ${i + 1} of ${source}: ${describeValue(lines[i])}`, { path: source });
+        throw new YoloeTrtError('ERR_FILE_FORMAT', `Bad merge on line ${i + 1} of ${source}: ${describeValue(lines[i])}`, { path: source });
       }
       this.ranks.set(`${parts[0]} ${parts[1]}`, i - 1);
       vocab.push(parts[0]! + parts[1]!);
@@ -112,6 +112,6 @@ function gunzipOrThrow(bytes: Buffer, source: string): string {
   try {
     return gunzipSync(bytes).toString('utf8');
   } catch (cause) {
-    throw new YoloeTrtError('ERR_MODEL_FORMAT', `Not a gzip'd CLIP BPE vocabulary (${CLIP_VOCAB_FILE}): ${source}`, { path: source }, { cause });
+    throw new YoloeTrtError('ERR_FILE_FORMAT', `Not a gzip'd CLIP BPE vocabulary (${CLIP_VOCAB_FILE}): ${source}`, { path: source }, { cause });
   }
 }

@@ -60,11 +60,17 @@ export function encodeText(vocab: BpeVocab, text: string): number[] {
   return ids;
 }
 
-let lastVocab: string | Buffer | undefined;
+let lastVocab: BpeVocab | undefined;
 
-/** Remembers the vocabulary a caller passed, as the default of later calls without one. */
-export function rememberVocab(vocab: string | Buffer): void {
+/** Remembers a vocabulary a caller passed, as the default of later calls without one. */
+export function rememberVocab(vocab: BpeVocab): BpeVocab {
   lastVocab = vocab;
+  return vocab;
+}
+
+/** The vocabulary passed last (to tokenize or loadTextEncoder), if any. */
+export function lastVocabUsed(): BpeVocab | undefined {
+  return lastVocab;
 }
 
 /** The vocab option, or the one passed last; a typed error says what to pass when there is none. */
@@ -73,18 +79,14 @@ export function resolveVocab(vocab: unknown, option = 'options.vocab'): BpeVocab
     throw invalidOption(option, `a path to ${CLIP_VOCAB_FILE} or its bytes (Buffer)`, vocab);
   }
   if (typeof vocab === 'string' && vocab.length === 0) throw invalidOption(option, `a path to ${CLIP_VOCAB_FILE}`, vocab);
-  const chosen = vocab ?? lastVocab;
-  if (chosen === undefined) {
-    throw new YoloeTrtError(
-      'ERR_FILE_NOT_FOUND',
-      `No CLIP BPE vocabulary: pass ${option} (the ${CLIP_VOCAB_FILE} that ships with open_clip / CLIP / MobileCLIP); ` +
-        'it is remembered for later calls, and loadTextEncoder also finds it beside the text encoder',
-      { option },
-    );
-  }
-  const loaded = loadBpeVocab(chosen);
-  rememberVocab(chosen);
-  return loaded;
+  if (vocab !== undefined) return rememberVocab(loadBpeVocab(vocab));
+  if (lastVocab) return lastVocab;
+  throw new YoloeTrtError(
+    'ERR_FILE_NOT_FOUND',
+    `No CLIP BPE vocabulary: pass ${option} (the ${CLIP_VOCAB_FILE} that ships with open_clip / CLIP / MobileCLIP); ` +
+      'it is remembered for later calls, and loadTextEncoder also finds it beside the text encoder',
+    { option },
+  );
 }
 
 /** Validates a list of texts: an array of strings (tokenize accepts empty ones, as open_clip does). */
@@ -106,7 +108,11 @@ export function tokenize(texts: readonly string[], options: TokenizeOptions = {}
   const opts = optObject('options', options);
   const contextLength = optNumber('options.contextLength', opts.contextLength, 77, 2, 4096, { integer: true });
   const dtype = optEnum('options.dtype', opts.dtype, ['int64', 'int32'] as const, 'int64');
-  const vocab = resolveVocab(opts.vocab);
+  return tokenizeWith(resolveVocab(opts.vocab), list, contextLength, dtype);
+}
+
+/** tokenize() with a loaded vocabulary and checked arguments. */
+export function tokenizeWith(vocab: BpeVocab, list: readonly string[], contextLength: number, dtype: 'int64' | 'int32'): TokenizeResult {
   const rows = new Int32Array(list.length * contextLength);
   list.forEach((text, r) => {
     const ids = [SOT_ID, ...encodeText(vocab, text), EOT_ID];
