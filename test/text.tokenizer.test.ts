@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { YoloeTrtError } from '../lib/errors.js';
@@ -155,6 +156,23 @@ describe('CLIP tokenizer: Python semantics traps', () => {
     expect(ftfyFixText('a\r\nb\rc')).toBe('a\nb\nc');
     expect(ftfyFixText('café')).toBe('café'); // correct text is left alone
     expect(ftfyFixText('soft\u00adhyphen')).toBe('soft\u00adhyphen');
+  });
+});
+
+describe('ftfy.fix_text and html.unescape vs ftfy 6.3.1 / CPython (test/golden/text-clean-golden.json)', () => {
+  const cleanGolden = JSON.parse(readFileSync(join(import.meta.dirname, 'golden', 'text-clean-golden.json'), 'utf8')) as {
+    entries: { text: string; ftfy: string; html_unescape: string }[];
+  };
+
+  it('fix_text equals ftfy on every string (mojibake in each codec, C1, lossy, mixed, controls)', () => {
+    expect(cleanGolden.entries.length).toBeGreaterThan(1000);
+    const wrong = cleanGolden.entries.filter((e) => ftfyFixText(e.text) !== e.ftfy).map((e) => [e.text, ftfyFixText(e.text), e.ftfy]);
+    expect(wrong).toEqual([]);
+  });
+
+  it('html.unescape equals CPython on every string', () => {
+    const wrong = cleanGolden.entries.filter((e) => htmlUnescape(e.text) !== e.html_unescape).map((e) => [e.text, htmlUnescape(e.text), e.html_unescape]);
+    expect(wrong).toEqual([]);
   });
 });
 
