@@ -71,6 +71,8 @@ function fixSegment(text: string, unescape: boolean): string {
  * the line that contains `<` and every line after it (the text "looks like HTML").
  */
 export function ftfyFixText(text: string): string {
+  // Printable ASCII, tab and newline without '&': no fix applies (most prompts).
+  if (/^[\t\n\x20-\x25\x27-\x7e]*$/.test(text)) return text;
   const out: string[] = [];
   let unescape = true;
   let pos = 0;

@@ -1,3 +1,4 @@
+import { endianness } from 'node:os';
 import { YoloeTrtError, invalidOption } from '../errors.js';
 import { optEnum, optNumber, optObject } from '../validate.js';
 import { BpeVocab, CLIP_VOCAB_FILE, EOT_ID, SOT_ID, loadBpeVocab } from './bpe-vocab.js';
@@ -60,6 +61,7 @@ export function encodeText(vocab: BpeVocab, text: string): number[] {
   return ids;
 }
 
+const LITTLE_ENDIAN = endianness() === 'LE';
 let lastVocab: BpeVocab | undefined;
 
 /** Remembers a vocabulary a caller passed, as the default of later calls without one. */
@@ -122,6 +124,11 @@ export function tokenizeWith(vocab: BpeVocab, list: readonly string[], contextLe
     }
     rows.set(ids, r * contextLength);
   });
-  const ids = dtype === 'int32' ? rows : BigInt64Array.from(rows, (v) => BigInt(v));
+  if (dtype === 'int32') return { ids: rows, count: list.length, contextLength };
+  // Ids are 0..49407: write the low words of the little-endian int64s (BigInt conversion is slow).
+  if (!LITTLE_ENDIAN) return { ids: BigInt64Array.from(rows, (v) => BigInt(v)), count: list.length, contextLength };
+  const ids = new BigInt64Array(rows.length);
+  const words = new Int32Array(ids.buffer);
+  for (let i = 0; i < rows.length; i++) words[2 * i] = rows[i]!;
   return { ids, count: list.length, contextLength };
 }
