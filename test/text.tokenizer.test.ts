@@ -6,6 +6,7 @@ import { YoloeTrtError } from '../lib/errors.js';
 import { cleanText, splitPieces, tokenize } from '../lib/text/index.js';
 import { ftfyFixText } from '../lib/text/ftfy.js';
 import { htmlUnescape } from '../lib/text/html-unescape.js';
+import { loadBpeVocab } from '../lib/text/bpe-vocab.js';
 import { fixture } from './fixtures.js';
 
 interface GoldenEntry {
@@ -67,6 +68,20 @@ describe('CLIP tokenizer: open_clip SimpleTokenizer goldens', () => {
       expect(row.filter((v) => v !== 0).length).toBe(e.length);
       if (e.truncated) expect(row[76]).toBe(EOT);
     });
+  });
+});
+
+describe('CLIP BPE vocabulary', () => {
+  it('has 49,408 entries: 512 byte symbols, 48,894 merges, then SOT 49406 / EOT 49407', () => {
+    const v = loadBpeVocab(VOCAB());
+    expect(v.size).toBe(49408);
+    expect(v.idOf('!')).toBe(0);
+    expect(v.idOf('\u0100')).toBe(188); // byte 0 comes after the 188 printable bytes
+    expect(v.idOf('!</w>')).toBe(256);
+    expect(v.idOf('<start_of_text>')).toBe(49406);
+    expect(v.idOf('<end_of_text>')).toBe(49407);
+    expect(v.byteSymbols[0x20]).toBe('\u0120'); // space -> Ġ
+    expect(v.byteSymbols[0x41]).toBe('A');
   });
 });
 

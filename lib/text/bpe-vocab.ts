@@ -45,6 +45,16 @@ export class BpeVocab {
     vocab.forEach((s, id) => this.ids.set(s, id));
   }
 
+  /** Vocabulary size (49408 for CLIP). */
+  get size(): number {
+    return this.ids.size;
+  }
+
+  /** The id of a vocabulary string (a symbol, a merge, or a special token), if any. */
+  idOf(symbol: string): number | undefined {
+    return this.ids.get(symbol);
+  }
+
   /** Ids of one pre-tokenized piece, already mapped to byte symbols. */
   encodePiece(symbols: string): readonly number[] {
     const cached = this.pieceCache.get(symbols);

@@ -55,7 +55,10 @@ cases += ['café and cafÃ©', 'naïve â€“ naÃ¯ve', 'Ã  la carte', 'voil
           '&#65&#66; &#x41;&#X42; &#xD800; &#9999999999; &notit; &notin; &not &NotANumber; &;', '&&amp;&', '&#39;s',
           '\x1b[1;31mbold\x1b[0m', '\x1b]0;title\x07', 'ｆｕｌｌｗｉｄｔｈ　ｔｅｘｔ！', 'ｶﾀｶﾅ', 'ﬀﬃﬄﬅﬆĲǆ', 'e\u0301\u0327',
           'A\u030a', '\u00a0\u00a0', 'x\u00a0â€\u00a0y', 'âœ” No problems', '&macr;\\_(ã\x83\x84)_/&macr;',
-          'Broken text&hellip; it&#x2019;s ﬂubberiﬁc!', 'ＬＯＵＤ　ＮＯＩＳＥＳ', 'Ã¢â‚¬Å“', 'Ã¡ Ã³', 'sÃ³']
+          'Broken text&hellip; it&#x2019;s ﬂubberiﬁc!', 'ＬＯＵＤ　ＮＯＩＳＥＳ', 'Ã¢â‚¬Å“', 'Ã¡ Ã³', 'sÃ³',
+          # lossy sequences (a byte lost to ? or 0x1A) and short entity prefixes
+          'doesnâ€?t', 'â€?quoted â€?', 'naÃ¯ve â€\x1a ok', 'the Ã? mark', 'Ã©Ã?', 'ÐºÐ¾Ñ?ÐºÐ°',
+          '&ltx &gtfoo &GTbar &lt;b&gt; &ampamp; &amp;lt; &#38;amp;', '&eacutex &Eacute2 &AElig &aeligx']
 # random slices of the tokenizer goldens, mis-decoded
 for _ in range(300):
     t = rng.choice(base)
