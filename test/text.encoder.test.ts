@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CpuBackend } from '../lib/backends/cpu.js';
 import { YoloeTrtError } from '../lib/errors.js';
 import { makeModel, node, valueInfo, writeOnnx } from '../lib/onnx/index.js';
 import { loadTextEncoder, readNpy, tokenize, type TextEncoder } from '../lib/text/index.js';
@@ -61,6 +62,37 @@ describe('text path vs the fork\'s Python pipeline (text-reference/)', () => {
       expect(de).toBeLessThan(1e-6);
     });
   }
+
+  it('fed to the run-time-vocabulary detector, our embeddings give the outputs of the reference embeddings', async () => {
+    // Compared on this machine: ONNX Runtime's conv kernels differ by ISA (AVX2 / AVX-512), so the
+    // detector itself is only ~1e-3 (box pixels) from the reference output0 recorded elsewhere.
+    const detector = await CpuBackend.create(YOLOE('yoloe-v8n-seg_random-text_runtime-vocab_320.onnx'));
+    try {
+      const image = readNpy(REF('.', 'images_bus_320.npy'));
+      expect(image.shape).toEqual([1, 3, 320, 320]);
+      const run = async (data: Float32Array, k: number) =>
+        (await detector.run({
+          images: { dtype: 'float32', dims: [1, 3, 320, 320], data: image.data as Float32Array },
+          class_embeddings: { dtype: 'float32', dims: [1, k, 512], data },
+        })).output0!;
+      for (const set of ['L1_person-bus', 'L2_coco80']) {
+        const prompts = JSON.parse(readFileSync(REF(set, 'prompts.json'), 'utf8')) as string[];
+        const ours = await run((await te.embed(prompts)).data, prompts.length);
+        const theirs = await run(readNpy(REF(set, 'class_embeddings.npy')).data as Float32Array, prompts.length);
+        const recorded = readNpy(REF(set, 'output0.npy'));
+        expect(ours.dims).toEqual(recorded.shape);
+        const d = maxAbsDiff(ours.data as Float32Array, theirs.data as Float32Array);
+        const n = 2100;
+        const scores = (t: ArrayLike<number>) => Array.from({ length: prompts.length * n }, (_, i) => t[4 * n + i]!);
+        const dRecorded = maxAbsDiff(scores(ours.data as Float32Array), scores(recorded.data as Float32Array));
+        console.log(`${set}: output0 max |diff| ours vs reference embeddings ${d.toExponential(2)}; scores vs recorded output0 ${dRecorded.toExponential(2)}`);
+        expect(d).toBeLessThan(1e-5);
+        expect(dRecorded).toBeLessThan(1e-3);
+      }
+    } finally {
+      await detector.dispose();
+    }
+  });
 
   it('the adapter matters: embeddings without it are the encoder features, far from the reference', async () => {
     const plain = await loadTextEncoder({ onnx: ENCODER(), vocab: VOCAB() });
@@ -177,6 +209,7 @@ describe('text encoder: bad input', () => {
     expect((await errorOf(te.embed([]))).message).toMatch(/non-empty array of prompts for prompts/);
     expect((await errorOf(te.embed(['bus', '']))).message).toMatch(/for prompts\[1\] but received ""/);
     expect((await errorOf(te.embed(['  \t']))).message).toMatch(/prompts\[0\]/);
+    expect((await errorOf(te.embed(['bus', '&nbsp;\u3000\t']))).message).toMatch(/a prompt with some text for prompts\[1\]/);
     expect((await errorOf(te.embed(['bus', 7 as never]))).message).toMatch(/a string for prompts\[1\] but received 7/);
     expect((await errorOf(te.features([null as never]))).code).toBe('ERR_INVALID_OPTION');
   });

@@ -6,7 +6,7 @@ import type { Tensor, TensorInfo } from '../types.js';
 import { optNumber, optObject, optString } from '../validate.js';
 import { BpeVocab, CLIP_VOCAB_FILE, loadBpeVocab } from './bpe-vocab.js';
 import { EmbeddingCache } from './embedding-cache.js';
-import { checkTexts, lastVocabUsed, rememberVocab, tokenizeWith } from './tokenizer.js';
+import { checkTexts, cleanText, lastVocabUsed, rememberVocab, tokenizeWith } from './tokenizer.js';
 import type { ClassEmbeddings, TextEmbedder } from './types.js';
 
 export interface LoadTextEncoderOptions {
@@ -46,12 +46,12 @@ export interface TextEncoder extends TextEmbedder {
   clearCache(): void;
 }
 
-/** Prompts to embed: non-empty (not all-whitespace) strings. */
+/** Prompts to embed: strings with some text left after CLIP's cleaning (not '', '  ', '&nbsp;'). */
 export function checkPrompts(prompts: unknown, option = 'prompts'): readonly string[] {
   const list = checkTexts(prompts, option);
   if (list.length === 0) throw invalidOption(option, 'a non-empty array of prompts', prompts);
   list.forEach((p, i) => {
-    if (p.trim().length === 0) throw invalidOption(`${option}[${i}]`, 'a prompt with some text', p);
+    if (cleanText(p).length === 0) throw invalidOption(`${option}[${i}]`, 'a prompt with some text', p);
   });
   return list;
 }
