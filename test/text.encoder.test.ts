@@ -246,9 +246,13 @@ describe('text encoder: bad input', () => {
     expect(mismatch.message).toMatch(/takes text_features float32 \["n", 256\] but the text encoder .* gives text_features float32 \[.*, 512\]/);
   });
 
-  it('embed after dispose is ERR_DISPOSED', async () => {
-    const enc = await loadTextEncoder({ onnx: ENCODER() });
+  it('dispose waits for calls in flight; embed after dispose is ERR_DISPOSED', async () => {
+    const enc = await loadTextEncoder({ onnx: ENCODER(), adapter: ADAPTER() });
+    const inFlight = enc.embed(['person', 'bus']);
+    const features = enc.features(['car']);
     await enc.dispose();
+    expect((await inFlight).count).toBe(2);
+    expect((await features).count).toBe(1);
     await enc.dispose();
     expect((await errorOf(enc.embed(['bus']))).code).toBe('ERR_DISPOSED');
   });

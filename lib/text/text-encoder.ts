@@ -110,6 +110,8 @@ class OnnxTextEncoder implements TextEncoder {
   private readonly cache: EmbeddingCache;
   private encoderRuns = 0;
   private disposed = false;
+  /** runs in progress: dispose waits for them before releasing the sessions */
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(
     private readonly vocab: BpeVocab,
@@ -133,7 +135,7 @@ class OnnxTextEncoder implements TextEncoder {
 
   async features(prompts: readonly string[]): Promise<ClassEmbeddings> {
     const list = this.check(prompts);
-    return pack(await this.encodeFeatures(list), this.encoder.output.dims[1] as number);
+    return pack(await this.track(this.encodeFeatures(list)), this.encoder.output.dims[1] as number);
   }
 
   async embed(prompts: readonly string[]): Promise<ClassEmbeddings> {
@@ -151,7 +153,7 @@ class OnnxTextEncoder implements TextEncoder {
       }
     });
     if (missing.length > 0) {
-      const computed = this.cache.compute(missing, () => this.embedUncached(missing));
+      const computed = this.cache.compute(missing, () => this.track(this.embedUncached(missing)));
       missing.forEach((p, k) => missingAt.get(p)!.forEach((i) => (rows[i] = computed[k]!)));
     }
     return pack(await Promise.all(rows), this.dim);
@@ -160,6 +162,7 @@ class OnnxTextEncoder implements TextEncoder {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
+    await Promise.allSettled([...this.running]);
     this.cache.clear();
     await this.encoder.backend.dispose();
     await this.adapter?.backend.dispose();
@@ -169,6 +172,13 @@ class OnnxTextEncoder implements TextEncoder {
     const list = checkPrompts(prompts);
     if (this.disposed) throw new YoloeTrtError('ERR_DISPOSED', 'The text encoder was disposed');
     return list;
+  }
+
+  private track<T>(run: Promise<T>): Promise<T> {
+    this.running.add(run);
+    const forget = () => this.running.delete(run);
+    run.then(forget, forget);
+    return run;
   }
 
   private async embedUncached(prompts: readonly string[]): Promise<Float32Array[]> {
