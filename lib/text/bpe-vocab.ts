@@ -103,10 +103,18 @@ const BYTE_SYMBOLS: readonly string[] = BYTES.map((b) => String.fromCharCode(isP
 const ALPHABET: readonly string[] = [...BYTES.filter(isPrintableByte), ...OTHER_BYTES].map((b) => BYTE_SYMBOLS[b]!);
 
 const byPath = new Map<string, BpeVocab>();
+/** the same Buffer passed again is not parsed again */
+const byBuffer = new WeakMap<Buffer, BpeVocab>();
 
-/** Loads (once per resolved path) a vocabulary from a path, or parses the given bytes. */
+/** Loads a vocabulary from a path (once per resolved path) or from gzip'd bytes (once per Buffer). */
 export function loadBpeVocab(vocab: string | Buffer): BpeVocab {
-  if (typeof vocab !== 'string') return new BpeVocab(gunzipOrThrow(vocab, 'the given bytes'), 'the given bytes');
+  if (typeof vocab !== 'string') {
+    const known = byBuffer.get(vocab);
+    if (known) return known;
+    const parsed = new BpeVocab(gunzipOrThrow(vocab, 'the given bytes'), 'the given bytes');
+    byBuffer.set(vocab, parsed);
+    return parsed;
+  }
   const path = resolve(vocab);
   const hit = byPath.get(path);
   if (hit) return hit;
