@@ -45,10 +45,14 @@ export function splitPieces(cleaned: string): string[] {
   return cleaned.match(PIECE_RE) ?? [];
 }
 
-/** BPE ids of one text, without SOT/EOT framing. */
-export function encodeText(vocab: BpeVocab, text: string): number[] {
+/**
+ * BPE ids of one text, without SOT/EOT framing. With `limit`, stops after the piece that reaches
+ * `limit` ids: pieces are encoded independently, so the ids before the cut are exact.
+ */
+export function encodeText(vocab: BpeVocab, text: string, limit = Infinity): number[] {
   const ids: number[] = [];
   for (const piece of splitPieces(cleanText(text))) {
+    if (ids.length >= limit) break;
     const special = SPECIAL[piece];
     if (special !== undefined) {
       ids.push(special);
@@ -117,7 +121,8 @@ export function tokenize(texts: readonly string[], options: TokenizeOptions = {}
 export function tokenizeWith(vocab: BpeVocab, list: readonly string[], contextLength: number, dtype: 'int64' | 'int32'): TokenizeResult {
   const rows = new Int32Array(list.length * contextLength);
   list.forEach((text, r) => {
-    const ids = [SOT_ID, ...encodeText(vocab, text), EOT_ID];
+    // contextLength - 1 ids are enough to know the text is cut (SOT + ids + EOT > contextLength).
+    const ids = [SOT_ID, ...encodeText(vocab, text, contextLength - 1), EOT_ID];
     if (ids.length > contextLength) {
       ids.length = contextLength;
       ids[contextLength - 1] = EOT_ID;
