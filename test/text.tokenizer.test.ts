@@ -6,6 +6,7 @@ import { YoloeTrtError } from '../lib/errors.js';
 import { cleanText, splitPieces, tokenize } from '../lib/text/index.js';
 import { ftfyFixText } from '../lib/text/ftfy.js';
 import { htmlUnescape } from '../lib/text/html-unescape.js';
+import { pyLower, pyStrip } from '../lib/text/python-text.js';
 import { loadBpeVocab } from '../lib/text/bpe-vocab.js';
 import { fixture } from './fixtures.js';
 
@@ -188,6 +189,50 @@ describe('ftfy.fix_text and html.unescape vs ftfy 6.3.1 / CPython (test/golden/t
   it('html.unescape equals CPython on every string', () => {
     const wrong = cleanGolden.entries.filter((e) => htmlUnescape(e.text) !== e.html_unescape).map((e) => [e.text, htmlUnescape(e.text), e.html_unescape]);
     expect(wrong).toEqual([]);
+  });
+});
+
+describe('Python character semantics on every code point assigned in Unicode 14 (CPython 3.11, test/golden/python-unicode-golden.json)', () => {
+  const g = JSON.parse(readFileSync(join(import.meta.dirname, 'golden', 'python-unicode-golden.json'), 'utf8')) as {
+    assigned: [number, number][];
+    lower: Record<string, string>;
+    isspace: [number, number][];
+    letter: [number, number][];
+    number: [number, number][];
+  };
+  const set = (rs: [number, number][]) => {
+    const s = new Set<number>();
+    for (const [a, b] of rs) for (let c = a; c <= b; c++) s.add(c);
+    return s;
+  };
+  const each = (f: (cp: number, c: string) => void) => {
+    for (const [a, b] of g.assigned) for (let cp = a; cp <= b; cp++) if (cp < 0xd800 || cp > 0xdfff) f(cp, String.fromCodePoint(cp));
+  };
+
+  it('str.lower() and str.strip() of each character', () => {
+    const space = set(g.isspace);
+    const wrong: string[] = [];
+    each((cp, c) => {
+      if (pyLower(c) !== (g.lower[cp] ?? c)) wrong.push(`lower U+${cp.toString(16)}`);
+      if ((pyStrip(`x${c}`) === 'x') !== space.has(cp)) wrong.push(`strip U+${cp.toString(16)}`);
+    });
+    expect(wrong).toEqual([]);
+  });
+
+  it('the pre-tokenizer\'s \\p{L} runs and one-per-piece \\p{N} classes', () => {
+    const letter = set(g.letter);
+    const number = set(g.number);
+    const space = set(g.isspace);
+    const wrong: string[] = [];
+    each((cp, c) => {
+      if (space.has(cp) && (cp < 0x1c || cp > 0x1f)) return; // White_Space: never part of a piece
+      const joinsLetters = splitPieces(`a${c}`).length === 1;
+      const splitsPairs = splitPieces(`${c}${c}`).length === 2;
+      if (joinsLetters !== letter.has(cp) || (splitsPairs && !joinsLetters) !== number.has(cp)) wrong.push(`U+${cp.toString(16)}`);
+    });
+    // U+0345 (Mn) case-folds to ι, so IGNORECASE lets [\p{L}] match it in JavaScript; whether the
+    // `regex` module does the same is not checked here (it is not installed): the one unknown.
+    expect(wrong).toEqual(['U+345']);
   });
 });
 
