@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { CpuBackend } from '../lib/backends/cpu.js';
 import { YoloeTrtError } from '../lib/errors.js';
-import { makeModel, node, valueInfo, writeOnnx } from '../lib/onnx/index.js';
+import { initializer, makeModel, node, valueInfo, writeOnnx } from '../lib/onnx/index.js';
 import { loadTextEncoder, readNpy, tokenize, type TextEncoder } from '../lib/text/index.js';
 import { EmbeddingCache } from '../lib/text/embedding-cache.js';
 import { fixture } from './fixtures.js';
@@ -258,6 +258,33 @@ describe('text encoder: bad input', () => {
     expect((await features).count).toBe(1);
     await enc.dispose();
     expect((await errorOf(enc.embed(['bus']))).code).toBe('ERR_DISPOSED');
+  });
+});
+
+describe('other encoder exports', () => {
+  it('finds an int32-token encoder with other tensor names by shape; its context length comes from the model', async () => {
+    // features = float(tokens) @ W, W [16, 3] (exact in float32): checks the int32 feed, the context length and the row order
+    const w = Float32Array.from({ length: 48 }, (_, i) => ((i * 37) % 11) - 5);
+    const dir = mkdtempSync(join(tmpdir(), 'yoloe-text-'));
+    const path = join(dir, 'int32-encoder.onnx');
+    writeFileSync(path, writeOnnx(makeModel({
+      inputs: [valueInfo('input_ids', 'int32', ['batch', 16])],
+      outputs: [valueInfo('embeds', 'float32', ['batch', 3])],
+      initializers: [initializer('w', 'float32', [16, 3], w)],
+      nodes: [node('Cast', ['input_ids'], ['f'], { to: 1 }), node('MatMul', ['f', 'w'], ['embeds'])],
+    })));
+    const enc = await loadTextEncoder({ onnx: path, vocab: VOCAB() });
+    try {
+      expect([enc.dim, enc.contextLength]).toEqual([3, 16]);
+      const prompts = ['a photo of a dog', 'bus'];
+      const got = await enc.embed(prompts);
+      const ids = tokenize(prompts, { vocab: VOCAB(), contextLength: 16, dtype: 'int32' }).ids;
+      const expected = new Float32Array(6);
+      for (let r = 0; r < 2; r++) for (let j = 0; j < 3; j++) for (let k = 0; k < 16; k++) expected[r * 3 + j] += ids[r * 16 + k]! * w[k * 3 + j]!;
+      expect(Array.from(got.data)).toEqual(Array.from(expected));
+    } finally {
+      await enc.dispose();
+    }
   });
 });
 
