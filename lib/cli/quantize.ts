@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readSourceFileSync } from '../fs/source-file.js';
 import { YoloeTrtError } from '../errors.js';
 import { listCalibrationImages } from '../quantize/calibration-set.js';
 import { loadEvaluationData } from '../quantize/evaluate-model.js';
@@ -95,7 +95,7 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
     int8 = requireFlag('out', values.out);
     const exclude = { names: list(values.exclude), opTypes: list(values['exclude-op']), patterns: values['exclude-pattern'] ? [values['exclude-pattern']] : undefined };
     if (values['trt-cache']) {
-      result = await importTrtCache(fp32, readFileSync(values['trt-cache'], 'utf8'), int8, { exclude });
+      result = await importTrtCache(fp32, readSourceFileSync(values['trt-cache'], 'TensorRT calibration cache', 256 * 2 ** 20).toString('utf8'), int8, { exclude });
     } else {
       const labels = values['calib-labels'] ? await loadEvaluationData(values['calib-labels']) : undefined;
       result = await quantize({

@@ -1,4 +1,5 @@
 import type { BinaryMask } from '../types.js';
+import { checkKnownKeys } from '../validate.js';
 
 export interface PolygonOptions {
   /** Douglas-Peucker tolerance in pixels; default 0 (only collinear points are dropped) */
@@ -14,6 +15,7 @@ export interface PolygonOptions {
  * @example maskToPolygons(rectangleMask) // [[x0, y0, x0, y1, x1, y1, x1, y0]]
  */
 export function maskToPolygons(m: BinaryMask, opts: PolygonOptions = {}): number[][] {
+  checkKnownKeys('maskToPolygons', opts, ['simplify']);
   const { width: w, height: h } = m;
   if (w === 0 || h === 0) return [];
   // a one-pixel background frame removes every bounds check
