@@ -64,7 +64,7 @@ export function checkKnownKeys(where: string, options: unknown, known: readonly 
   }
 }
 
-/** The known key closest to `key` (case, `_` and `-` ignored; edit distance <= a third of its length), if any. */
+/** The known key closest to `key` (case, `_` and `-` ignored; edit distance <= a third of its length, else a prefix), if any. */
 export function closestKey(key: string, known: readonly string[]): string | undefined {
   const norm = (s: string) => s.toLowerCase().replace(/[-_]/g, '');
   let best: string | undefined;
@@ -73,7 +73,10 @@ export function closestKey(key: string, known: readonly string[]): string | unde
     const d = editDistance(norm(key), norm(k));
     if (d < bestDistance) [best, bestDistance] = [k, d];
   }
-  return best !== undefined && bestDistance <= Math.max(1, Math.floor(norm(key).length / 3)) ? best : undefined;
+  if (best !== undefined && bestDistance <= Math.max(1, Math.floor(norm(key).length / 3))) return best;
+  // a longer or shorter spelling of a known key: `confidence` for `conf`
+  const n = norm(key);
+  return n.length >= 3 ? known.find((k) => n.startsWith(norm(k)) || norm(k).startsWith(n)) : undefined;
 }
 
 /** Levenshtein distance (insert, delete, substitute: cost 1 each). */
