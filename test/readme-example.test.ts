@@ -22,7 +22,7 @@ describe('README', () => {
       // the lines the README shows as the output
       const shown = [...block!.matchAll(/^\/\/ (\S.*\d \[.*\])$/gm)].map((m) => m[1]);
       expect(shown.length).toBeGreaterThan(0);
-      expect(out.trim().split("\n")).toEqual(shown);
+      expect(out.trim().split('\n')).toEqual(shown);
       expect(out).not.toContain('undefined');
     } finally {
       rmSync(file, { force: true });
