@@ -255,17 +255,27 @@ export async function prepareCalibrationSet(options: CalibrationSetOptions): Pro
       const temporary = `${target}.tmp-${process.pid}`;
       const fd = openSync(temporary, 'w');
       try {
-        writeSync(fd, headerBytes([size, 3, imgsz[0], imgsz[1]], batches));
-        let written = 0;
-        for (const batch of readBatches(tensorPath, imgsz, count, size)) {
-          if (written++ === batches) break;
-          const data = batch.data as Float32Array;
-          writeSync(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+        try {
+          writeSync(fd, headerBytes([size, 3, imgsz[0], imgsz[1]], batches));
+          let written = 0;
+          for (const batch of readBatches(tensorPath, imgsz, count, size)) {
+            if (written++ === batches) break;
+            const data = batch.data as Float32Array;
+            writeSync(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+          }
+        } finally {
+          closeSync(fd);
         }
-      } finally {
-        closeSync(fd);
+        renameSync(temporary, target);
+      } catch (err) {
+        // a failed write leaves no partial tensor file behind
+        try {
+          unlinkSync(temporary);
+        } catch {
+          // already renamed or never written
+        }
+        throw err;
       }
-      renameSync(temporary, target);
       return target;
     },
   };
