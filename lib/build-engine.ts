@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { checkOutputPath, writeFileAtomicSync } from './fs/atomic-write.js';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { NativeBuildOptions, NativeBuildProgress, NativeBuildResult } from '../binding-tensorrt.js';
@@ -11,7 +12,7 @@ import { loadOnnxFile, writeOnnx, type OnnxModel } from './onnx/model.js';
 import { convertToFp16 } from './onnx/edit.js';
 import { prepareCalibrationSet, type CalibrationSet } from './quantize/calibration-set.js';
 import type { Task } from './types.js';
-import { optBoolean, optEnum, optNumber, optObject, optString } from './validate.js';
+import { optBoolean, optEnum, optNumber, optObject, optString, checkKnownKeys } from './validate.js';
 
 const PACKAGE_VERSION = '0.1.0';
 const ONNX_FLOAT16 = 10;
@@ -75,6 +76,12 @@ export interface BuildEngineOptions {
   signal?: AbortSignal;
 }
 
+/** Every key buildEngine() accepts, and its calibration's; anything else is ERR_INVALID_OPTION. Add new options here. */
+export const BUILD_ENGINE_OPTION_KEYS: readonly string[] = [
+  'onnx', 'output', 'precision', 'shapes', 'workspace', 'timingCache', 'optimizationLevel', 'dlaCore', 'gpuFallback', 'device', 'calibration', 'onProgress', 'signal',
+];
+export const BUILD_CALIBRATION_KEYS: readonly string[] = ['images', 'set', 'count', 'seed', 'cacheDir', 'method', 'cache', 'cacheVersionMismatch'];
+
 export interface BuildEngineResult {
   output: string;
   metadata: EngineMetadata;
@@ -132,6 +139,7 @@ function validateShapes(value: unknown): Required<ShapeRange>[] {
 function validateCalibration(value: unknown): ValidatedOptions['calibration'] {
   if (value === undefined) return undefined;
   const o = optObject('calibration', value);
+  checkKnownKeys('buildEngine calibration', o, BUILD_CALIBRATION_KEYS);
   if (o.images !== undefined && o.set !== undefined) throw invalidOption('calibration', 'either images or set, not both', value);
   if (o.images !== undefined) {
     const ok = (typeof o.images === 'string' && o.images.length > 0) || (Array.isArray(o.images) && o.images.length > 0 && o.images.every((p) => typeof p === 'string' && p.length > 0));
@@ -166,6 +174,7 @@ function validateCalibration(value: unknown): ValidatedOptions['calibration'] {
  */
 export function validateBuildOptions(options: BuildEngineOptions): ValidatedOptions {
   const o = optObject('buildEngine options', options) as Record<string, unknown>;
+  checkKnownKeys('buildEngine', o, BUILD_ENGINE_OPTION_KEYS);
   const onnx = optString('onnx', o.onnx);
   if (onnx === undefined) throw invalidOption('onnx', 'the path of an ONNX model', o.onnx);
   const output = optString('output', o.output);
@@ -240,9 +249,8 @@ export async function buildEngine(options: BuildEngineOptions): Promise<BuildEng
   const started = Date.now();
   const o = validateBuildOptions(options);
   if (!existsSync(o.onnx) || !statSync(o.onnx).isFile()) throw new YoloeTrtError('ERR_FILE_NOT_FOUND', `ONNX model not found: ${o.onnx}`, { path: o.onnx });
-  if (!existsSync(dirname(resolve(o.output)))) {
-    throw new YoloeTrtError('ERR_FILE_NOT_FOUND', `Output folder does not exist: ${dirname(resolve(o.output))}`, { path: o.output });
-  }
+  // before the minutes-long build: the engine file must be writable and not the ONNX itself
+  checkOutputPath(o.output, { inputs: [o.onnx], option: 'output' });
   const model = loadOnnxFile(o.onnx);
   const description = describeModel(model);
   const traits = onnxPrecisionTraits(model);
@@ -270,7 +278,7 @@ export async function buildEngine(options: BuildEngineOptions): Promise<BuildEng
         const folder = mkdtempSync(join(tmpdir(), 'yoloe-trt-fp16-'));
         temporary.push(folder);
         onnxPath = join(folder, `${basename(o.onnx, '.onnx')}_fp16.onnx`);
-        writeFileSync(onnxPath, writeOnnx(convertToFp16(model, { keepIoTypes: true })));
+        writeFileAtomicSync(onnxPath, writeOnnx(convertToFp16(model, { keepIoTypes: true })));
       }
     } else if ((o.precision === 'int8' || o.precision === 'best') && !traits.qdq && !o.calibration) {
       throw invalidOption('calibration', `{ images } (or a cache) for precision '${o.precision}' from a float ONNX, or a Q/DQ ONNX from quantize()`, undefined);

@@ -32,6 +32,8 @@ export interface CapabilityReport {
     version?: string;
     library?: string;
     error?: string;
+    /** what to do about `error` (doctor prints it under the TensorRT line) */
+    fix?: string;
     /** the binding's own probe() answer, as is */
     probe?: Record<string, unknown>;
   };
@@ -78,23 +80,37 @@ async function onnxRuntimeStatus(): Promise<BackendStatus & { onnxruntimeVersion
   }
 }
 
+/** The fix for an addon built without the TensorRT headers: installing TensorRT alone changes nothing. */
+const REBUILD_WITH_TENSORRT_HEADERS =
+  'install the TensorRT development headers (libnvinfer-dev, libnvonnxparsers-dev; or set TENSORRT_INCLUDE_DIR) and rebuild the addon: npm rebuild yoloe-trt';
+
 function tensorRtProbe(binding: ReturnType<typeof loadAddon>['binding']): CapabilityReport['tensorrt'] {
-  const probeFn = (binding?.tensorrt as { probe?: () => unknown } | undefined)?.probe;
+  if (!binding) return { compiled: false, found: false, error: 'unknown: the native addon is not loaded' };
+  const probeFn = (binding.tensorrt as { probe?: () => unknown } | undefined)?.probe;
   if (typeof probeFn !== 'function') {
-    return { compiled: false, found: false, error: 'TensorRT support not compiled into this addon (no TensorRT headers at build time)' };
+    return { compiled: false, found: false, error: 'TensorRT support not compiled into this addon (no TensorRT headers at build time)', fix: REBUILD_WITH_TENSORRT_HEADERS };
   }
   try {
     const p = (probeFn.call(binding?.tensorrt) ?? {}) as Record<string, unknown>;
     const out: CapabilityReport['tensorrt'] = { compiled: p.compiled === true, found: p.found === true, probe: p };
     if (typeof p.version === 'string') out.version = p.version;
     if (typeof p.library === 'string') out.library = p.library;
+    if (!out.compiled) {
+      // the library search ran too, but its "install TensorRT" would not help: the addon lacks the backend
+      out.error = `TensorRT support not compiled into this addon (${typeof p.reason === 'string' ? p.reason : 'no TensorRT headers at build time'})`;
+      out.fix = REBUILD_WITH_TENSORRT_HEADERS;
+      return out;
+    }
     const error = typeof p.error === 'string' ? p.error : typeof p.reason === 'string' ? p.reason : undefined;
     if (error) out.error = error;
+    if (!out.found) out.fix = LIBNVINFER_FIX;
     return out;
   } catch (err) {
     return { compiled: true, found: false, error: `TensorRT probe failed: ${err instanceof Error ? err.message : String(err)}` };
   }
 }
+
+const LIBNVINFER_FIX = 'install TensorRT 10 or 11 (libnvinfer10, libnvonnxparsers10; JetPack on Jetson) or set TENSORRT_LIB_DIR to the folder holding libnvinfer.so.<major>';
 
 function tensorRtBackend(report: Omit<CapabilityReport, 'backends'>): BackendStatus {
   const { addon, cuda, tensorrt } = report;
@@ -104,25 +120,18 @@ function tensorRtBackend(report: Omit<CapabilityReport, 'backends'>): BackendSta
   if (!cuda.compiled) {
     return { usable: false, reason: 'the addon was built without CUDA (no nvcc at build time)', fix: 'install the CUDA toolkit and rebuild: npx cmake-js rebuild' };
   }
+  // what needs a rebuild comes before what the machine lacks at run time: a driver alone would not help
+  if (!tensorrt.compiled) {
+    return { usable: false, reason: tensorrt.error ?? 'TensorRT support not compiled into this addon', fix: tensorrt.fix ?? REBUILD_WITH_TENSORRT_HEADERS };
+  }
   if (cuda.driverVersion === null) {
     return { usable: false, reason: `no NVIDIA driver found${cuda.error ? ` (${cuda.error})` : ''}`, fix: 'install the NVIDIA driver (on Jetson: JetPack 6)' };
   }
   if (cuda.devices.length === 0) {
     return { usable: false, reason: `no CUDA device visible${cuda.error ? ` (${cuda.error})` : ''}`, fix: 'check the GPU, CUDA_VISIBLE_DEVICES, and container GPU access (--gpus all)' };
   }
-  if (!tensorrt.compiled) {
-    return {
-      usable: false,
-      reason: tensorrt.error ?? 'TensorRT support not compiled into this addon',
-      fix: 'install the TensorRT development headers (libnvinfer-dev, libnvonnxparsers-dev) and rebuild: npx cmake-js rebuild',
-    };
-  }
   if (!tensorrt.found) {
-    return {
-      usable: false,
-      reason: `libnvinfer not found at run time${tensorrt.error ? ` (${tensorrt.error})` : ''}`,
-      fix: 'install TensorRT 10 (libnvinfer10, libnvonnxparsers10) or add its lib folder to LD_LIBRARY_PATH',
-    };
+    return { usable: false, reason: `libnvinfer not found at run time${tensorrt.error ? ` (${tensorrt.error})` : ''}`, fix: LIBNVINFER_FIX };
   }
   return { usable: true };
 }

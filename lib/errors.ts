@@ -4,6 +4,10 @@
  */
 export type YoloeTrtErrorCode =
   | 'ERR_FILE_NOT_FOUND' // a model, image, engine or data file does not exist
+  | 'ERR_NOT_A_FILE' // the path is a folder, FIFO, device or socket where a regular file is needed
+  | 'ERR_FILE_TOO_LARGE' // a source file is over its byte cap (maxImageBytes, maxModelBytes)
+  | 'ERR_FILE_READ' // a file exists but cannot be read (permissions, I/O error)
+  | 'ERR_FILE_WRITE' // an output cannot be written (missing or read-only folder, a folder in the way, same as an input)
   | 'ERR_INVALID_OPTION' // an option has the wrong type or range
   | 'ERR_IMAGE_DECODE' // corrupt or unsupported image data
   | 'ERR_IMAGE_CHANNELS' // raw pixels with a channel count other than 1..4, or a size mismatch

@@ -1,10 +1,14 @@
 import { YoloeTrtError } from './errors.js';
-import { optBoolean, optEnum, optNumber, optObject } from './validate.js';
+import { checkKnownKeys, optBoolean, optEnum, optNumber, optObject } from './validate.js';
 import type { Backend } from './backends/backend.js';
 import { openBackend, type BackendChoice } from './backends/index.js';
 import { decodeImage } from './image/decode.js';
 import { preprocess } from './image/index.js';
 import { RegionMask, decodeBatch, detectLayout, resolveDecodeOptions } from './decode/index.js';
+import { DECODE_OPTION_KEYS } from './decode/options.js';
+import { resolveImageLimits, type ImageLimits } from './image/limits.js';
+import { DEFAULT_MAX_MODEL_BYTES, checkModelSource } from './fs/source-file.js';
+import { detectSettled, type SettledResult } from './detect-settled.js';
 import { resolveModelInfo, type ModelInfoOverrides } from './model-info.js';
 import type { BinaryMask, DecodeOptions, ImageInput, ImageResult, ModelInfo, RgbImage } from './types.js';
 
@@ -13,9 +17,19 @@ export interface LoadModelOptions extends ModelInfoOverrides {
   backend?: BackendChoice;
   /** CPU threads for ONNX Runtime; default: ONNX Runtime's own choice */
   threads?: number;
+  /** refuse model files larger than this many bytes; default 4 GiB */
+  maxModelBytes?: number;
 }
 
-export interface DetectOptions extends Partial<DecodeOptions> {
+/** Every key loadModel() accepts; anything else is ERR_INVALID_OPTION. Add new options here. */
+export const LOAD_MODEL_OPTION_KEYS: readonly string[] = ['backend', 'threads', 'maxModelBytes', 'names', 'imgsz', 'stride', 'task'];
+
+/** Every key detect() accepts; anything else is ERR_INVALID_OPTION. Add new options here. */
+export const DETECT_OPTION_KEYS: readonly string[] = [
+  ...DECODE_OPTION_KEYS, 'masks', 'retina', 'auto', 'imgsz', 'batchSize', 'dropEmptyMasks', 'settle', 'maxPixels', 'maxImageBytes',
+];
+
+export interface DetectOptions extends Partial<DecodeOptions>, ImageLimits {
   /** instance masks for segmentation models; default true when the model segments */
   masks?: boolean;
   /** masks computed at the original image's resolution (Ultralytics retina_masks); default false */
@@ -28,6 +42,8 @@ export interface DetectOptions extends Partial<DecodeOptions> {
   batchSize?: number;
   /** drop detections whose mask came out empty, as Ultralytics' segment predictor does; default true */
   dropEmptyMasks?: boolean;
+  /** arrays only: one `{ result }` or `{ error }` per input instead of rejecting the whole call; default false */
+  settle?: boolean;
 }
 
 /**
@@ -52,12 +68,20 @@ export class Model {
    * const [bus] = await model.detect(['bus.jpg'], { conf: 0.25 });
    * for (const d of bus.detections) console.log(d.label, d.score, d.box);
    */
+  async detect(inputs: ImageInput[], options: DetectOptions & { settle: true }): Promise<SettledResult[]>;
   async detect(input: ImageInput, options?: DetectOptions): Promise<ImageResult>;
   async detect(inputs: ImageInput[], options?: DetectOptions): Promise<ImageResult[]>;
-  async detect(input: ImageInput | ImageInput[], options: DetectOptions = {}): Promise<ImageResult | ImageResult[]> {
+  async detect(input: ImageInput | ImageInput[], options: DetectOptions = {}): Promise<ImageResult | ImageResult[] | SettledResult[]> {
     const many = Array.isArray(input);
     const inputs = many ? input : [input];
-    const images = await Promise.all(inputs.map((i) => decodeImage(i)));
+    this.resolveDetectOptions(options); // option errors reject the call, settled or not
+    const limits = resolveImageLimits(options);
+    if (optBoolean('settle', options.settle, false)) {
+      if (!many) throw new YoloeTrtError('ERR_INVALID_OPTION', 'Expected an array of images with settle: true but received one image', { option: 'settle' });
+      return detectSettled(inputs, (i) => decodeImage(i, limits), (images) => this.detectDecoded(images, options));
+    }
+    // one bad input rejects the whole call (use settle: true for one outcome per input)
+    const images = await Promise.all(inputs.map((i) => decodeImage(i, limits)));
     const results = await this.detectDecoded(images, options);
     return many ? results : results[0]!;
   }
@@ -120,20 +144,30 @@ export class Model {
 
   private resolveDetectOptions(options: DetectOptions): ResolvedDetectOptions {
     optObject('options', options);
+    checkKnownKeys('detect', options, DETECT_OPTION_KEYS);
     const decode = resolveDecodeOptions(options);
+    const nc = this.info.names.length;
+    const badClass = decode.classes?.find((c) => c >= nc);
+    if (badClass !== undefined) {
+      throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected class ids between 0 and ${nc - 1} for classes but received ${badClass} (the model has ${nc} classes)`, { option: 'classes' });
+    }
     const segments = this.info.task === 'segment';
     const masks = optBoolean('masks', options.masks, segments);
-    if (masks && !segments) {
-      throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected a segmentation model for masks but ${this.info.path} is a ${this.info.task} model`, { option: 'masks' });
-    }
     const retina = optBoolean('retina', options.retina, false);
+    for (const [option, on] of [['masks', masks], ['retina', retina]] as const) {
+      if (on && !segments) {
+        throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected a segmentation model for ${option} but ${this.info.path} is a ${this.info.task} model`, { option });
+      }
+    }
     const auto = optBoolean('auto', options.auto, false);
     if (auto && !this.info.dynamicShape) {
       throw new YoloeTrtError('ERR_INVALID_OPTION', 'Expected a dynamic-shape model for auto but the model has a fixed input size', { option: 'auto' });
     }
     const imgsz = this.resolveImgsz(options.imgsz);
     const staticBatch = this.info.dynamicBatch ? undefined : (this.info.batch ?? 1);
-    const batch = staticBatch ?? optNumber('batchSize', options.batchSize, 8, 1, 1024, { integer: true });
+    // checked on every model; a static batch dimension then decides
+    const batchSize = optNumber('batchSize', options.batchSize, 8, 1, 1024, { integer: true });
+    const batch = staticBatch ?? batchSize;
     const dropEmptyMasks = optBoolean('dropEmptyMasks', options.dropEmptyMasks, true);
     return { decode: { ...decode, masks, retina }, auto, imgsz, batch, dropEmptyMasks };
   }
@@ -197,6 +231,8 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
     throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected a model file path for path but received ${typeof path}`, { option: 'path' });
   }
   optObject('options', options);
+  checkKnownKeys('loadModel', options, LOAD_MODEL_OPTION_KEYS);
+  checkModelSource(path, optNumber('maxModelBytes', options.maxModelBytes, DEFAULT_MAX_MODEL_BYTES, 1, Number.MAX_SAFE_INTEGER, { integer: true }));
   const backendChoice = optEnum('backend', options.backend, ['auto', 'cpu', 'tensorrt'] as const, 'auto');
   const threads = options.threads === undefined ? undefined : optNumber('threads', options.threads, 0, 1, 256, { integer: true });
   const opened = await openBackend(path, backendChoice, threads === undefined ? {} : { threads });

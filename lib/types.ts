@@ -162,4 +162,6 @@ export interface ImageResult {
   width: number;
   height: number;
   detections: Detection[];
+  /** present only when something was dropped: `nonFinite` candidates had NaN / infinite boxes, scores or mask coefficients */
+  stats?: { nonFinite: number };
 }

@@ -1,4 +1,4 @@
-import { invalidOption } from './errors.js';
+import { YoloeTrtError, invalidOption } from './errors.js';
 
 /** Option validators shared by every public entry point; each throws ERR_INVALID_OPTION. */
 
@@ -43,4 +43,49 @@ export function optIntegerList(option: string, value: unknown, min: number, max:
     throw invalidOption(option, `an array of integers between ${min} and ${max}`, value);
   }
   return value as number[];
+}
+
+/**
+ * Rejects option keys a function does not know, so a typo (`max_det`, `confidence`, `Backend`)
+ * fails instead of silently running with defaults. `known` lives next to each function's option
+ * parsing; the message names the key and, when one is close, the known key meant.
+ * @example checkKnownKeys('detect', options, DETECT_OPTION_KEYS)
+ */
+export function checkKnownKeys(where: string, options: unknown, known: readonly string[]): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) return;
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue;
+    const hint = closestKey(key, known);
+    throw new YoloeTrtError(
+      'ERR_INVALID_OPTION',
+      `Unknown option ${JSON.stringify(key)} for ${where}${hint ? ` (did you mean ${hint}?)` : ''}; known options: ${known.join(', ')}`,
+      { option: key, ...(hint ? { suggestion: hint } : {}) },
+    );
+  }
+}
+
+/** The known key closest to `key` (case, `_` and `-` ignored; edit distance <= a third of its length, else a prefix), if any. */
+export function closestKey(key: string, known: readonly string[]): string | undefined {
+  const norm = (s: string) => s.toLowerCase().replace(/[-_]/g, '');
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const k of known) {
+    const d = editDistance(norm(key), norm(k));
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  if (best !== undefined && bestDistance <= Math.max(1, Math.floor(norm(key).length / 3))) return best;
+  // a longer or shorter spelling of a known key: `confidence` for `conf`
+  const n = norm(key);
+  return n.length >= 3 ? known.find((k) => n.startsWith(norm(k)) || norm(k).startsWith(n)) : undefined;
+}
+
+/** Levenshtein distance (insert, delete, substitute: cost 1 each). */
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length]!;
 }

@@ -171,9 +171,9 @@ describe('model description', () => {
 });
 
 describe('bad model files', () => {
-  it('a missing file or a directory is ERR_FILE_NOT_FOUND', () => {
+  it('a missing file is ERR_FILE_NOT_FOUND, a directory ERR_NOT_A_FILE', () => {
     expect(codeOf(() => loadOnnxFile(join(tmp, 'nope.onnx')))).toBe('ERR_FILE_NOT_FOUND');
-    expect(codeOf(() => loadOnnxFile(tmp))).toBe('ERR_FILE_NOT_FOUND');
+    expect(codeOf(() => loadOnnxFile(tmp))).toBe('ERR_NOT_A_FILE');
     expect(codeOf(() => readModelDescription(join(tmp, 'nope.onnx')))).toBe('ERR_FILE_NOT_FOUND');
   });
 

@@ -83,7 +83,7 @@ describe('buildEngine on a machine without TensorRT', () => {
   it('a bad option fails as ERR_INVALID_OPTION, a missing ONNX as ERR_FILE_NOT_FOUND', async () => {
     await expect(buildEngine({ onnx: MODELS.det640(), output: join(dir, 'a.engine'), precision: 'fp8' as never })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
     await expect(buildEngine({ onnx: join(dir, 'none.onnx'), output: join(dir, 'a.engine') })).rejects.toMatchObject({ code: 'ERR_FILE_NOT_FOUND' });
-    await expect(buildEngine({ onnx: MODELS.det640(), output: join(dir, 'no', 'such', 'a.engine') })).rejects.toMatchObject({ code: 'ERR_FILE_NOT_FOUND' });
+    await expect(buildEngine({ onnx: MODELS.det640(), output: join(dir, 'no', 'such', 'a.engine') })).rejects.toMatchObject({ code: 'ERR_FILE_WRITE' });
   });
 
   it('valid options end in ERR_BACKEND_UNAVAILABLE naming what is missing', async () => {

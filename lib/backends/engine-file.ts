@@ -1,4 +1,6 @@
-import { closeSync, openSync, readSync, fstatSync, writeFileSync, renameSync, unlinkSync } from 'node:fs';
+import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
+import { writeFileAtomicSync } from '../fs/atomic-write.js';
+import { checkSourceFile } from '../fs/source-file.js';
 import { YoloeTrtError } from '../errors.js';
 import { pythonRepr, type PyValue } from '../onnx/python-literal.js';
 import type { Task } from '../types.js';
@@ -128,18 +130,7 @@ export function encodeEngineHeader(metadata: EngineMetadata | Record<string, unk
  */
 export function writeEngineFile(path: string, metadata: EngineMetadata, plan: Uint8Array): void {
   if (!(plan instanceof Uint8Array) || plan.length === 0) throw new YoloeTrtError('ERR_INVALID_OPTION', 'Expected a non-empty plan for writeEngineFile');
-  const temporary = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(temporary, Buffer.concat([encodeEngineHeader(metadata), plan]));
-    renameSync(temporary, path);
-  } catch (err) {
-    try {
-      unlinkSync(temporary);
-    } catch {
-      // nothing was written
-    }
-    throw new YoloeTrtError('ERR_BACKEND', `Cannot write engine file ${path}: ${err instanceof Error ? err.message : String(err)}`, { path }, { cause: err });
-  }
+  writeFileAtomicSync(path, Buffer.concat([encodeEngineHeader(metadata), plan]));
 }
 
 /**
@@ -148,6 +139,7 @@ export function writeEngineFile(path: string, metadata: EngineMetadata, plan: Ui
  * @example const { kind, metadata, planOffset } = readEngineHeader('yolo.engine');
  */
 export function readEngineHeader(path: string): EngineHeader {
+  checkSourceFile(path, 'engine', Number.MAX_SAFE_INTEGER); // a folder or FIFO would block or mislead the open below
   let fd: number;
   try {
     fd = openSync(path, 'r');

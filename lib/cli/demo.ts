@@ -1,17 +1,22 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readdir } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadModel } from '../model.js';
 import { fetchDemoModel } from './demo-model.js';
-import { detectFile, summarize, writeResults } from './detect.js';
+import { detectBatch } from './detect.js';
+import { YoloeTrtError } from '../errors.js';
+import { prepareOutputDir } from '../fs/atomic-write.js';
+import { expandImageArgs } from '../fs/image-list.js';
 import { parseCommand } from './args.js';
 
 const PACKAGE_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
+/** Where the demo model is kept between runs (`<package>/.cache/models`). */
+export const DEMO_MODEL_CACHE = join(PACKAGE_ROOT, '.cache', 'models');
 
-export const demoUsage = `yoloe-trt demo [--out DIR] [--images DIR]
+export const demoUsage = `yoloe-trt demo [--out DIR] [--images DIR|GLOB]
   runs the main job on the CPU: detects (and, when the YOLOv8n-seg fixture is available through
-  YOLOE_TRT_FIXTURES, segments) the bundled sample images, writing annotated images and JSON`;
+  YOLOE_TRT_FIXTURES, segments) the bundled sample images, writing annotated images and JSON;
+  the demo model is downloaded once into ${DEMO_MODEL_CACHE}`;
 
 interface DemoJob {
   name: string;
@@ -37,32 +42,29 @@ async function demoJobs(cacheDir: string, log: (s: string) => void): Promise<Dem
   return jobs;
 }
 
-export async function demoCommand(argv: string[], out: NodeJS.WritableStream): Promise<void> {
+export async function demoCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
   const { values } = parseCommand(argv, { out: { type: 'string' }, images: { type: 'string' } });
   if (values.help) {
     out.write(`${demoUsage}\n`);
-    return;
+    return 0;
   }
   const outDir = resolve(values.out ?? 'demo-out');
-  const imageDir = resolve(values.images ?? join(PACKAGE_ROOT, 'assets'));
-  const images = (await readdir(imageDir)).filter((f) => /\.(jpe?g|png|webp|tiff?)$/i.test(f)).sort().map((f) => join(imageDir, f));
+  const imageArg = values.images ?? join(PACKAGE_ROOT, 'assets');
+  if (!imageArg.match(/[*?[]/) && !existsSync(imageArg)) throw new YoloeTrtError('ERR_FILE_NOT_FOUND', `Image folder not found: ${imageArg}`, { path: imageArg });
+  const images = expandImageArgs([imageArg]);
   const log = (s: string) => out.write(s);
-  for (const job of await demoJobs(join(PACKAGE_ROOT, '.cache', 'models'), log)) {
-    const model = await loadModel(job.model, { backend: 'cpu', ...(job.names ? { names: job.names } : {}) });
+  let failed = 0;
+  for (const job of await demoJobs(DEMO_MODEL_CACHE, log)) {
     const dir = join(outDir, job.name);
-    await mkdir(dir, { recursive: true });
-    const records = [];
+    await prepareOutputDir(dir);
+    const model = await loadModel(job.model, { backend: 'cpu', ...(job.names ? { names: job.names } : {}) });
     try {
       log(`${job.name}: ${job.model} (${model.info.task}, ${model.info.imgsz.join('x')}, ${model.info.names.length} classes, backend ${model.backendName})\n`);
-      for (const path of images) {
-        const { result, record, file, ms } = await detectFile(model, path, {}, dir, basename(path));
-        records.push(record);
-        log(`  ${basename(path)}: ${summarize(result)} (${ms.toFixed(0)} ms) -> ${file}\n`);
-      }
-      await writeResults(dir, records);
+      failed += await detectBatch(model, images, {}, dir, { line: (l) => log(`  ${l}\n`), recordName: (p) => basename(p) });
     } finally {
       await model.dispose();
     }
   }
-  log(`done: annotated images and results.json under ${outDir}\n`);
+  log(`done: annotated images and results.json under ${outDir}${failed ? ` (${failed} images failed)` : ''}\n`);
+  return failed ? 1 : 0;
 }

@@ -1,14 +1,18 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { join } from 'node:path';
 import { loadModel, type DetectOptions, type Model } from '../model.js';
+import { YoloeTrtError } from '../errors.js';
+import { prepareOutputDir, writeFileAtomic } from '../fs/atomic-write.js';
+import { expandImageArgs } from '../fs/image-list.js';
+import { OutputNames } from './output-names.js';
 import { decodeImage } from '../image/decode.js';
+import { resolveImageLimits } from '../image/limits.js';
 import { annotateImage } from '../image/annotate.js';
 import { maskToRle, rleToString } from '../decode/rle.js';
 import type { ImageResult } from '../types.js';
 import { intListFlag, numberFlag, parseCommand, requireFlag } from './args.js';
 import { readNamesFile } from './names.js';
 
-export const detectUsage = `yoloe-trt detect <images...> --model M [options]
+export const detectUsage = `yoloe-trt detect <images, folders or globs...> --model M [options]
 
   --model M          ONNX model or TensorRT engine (required)
   --backend B        auto | cpu | tensorrt (default auto)
@@ -21,7 +25,9 @@ export const detectUsage = `yoloe-trt detect <images...> --model M [options]
   --retina           masks at the original image's resolution
   --names FILE       class names, one per line (for models without metadata)
   --out DIR          write annotated images and results.json here (default: yoloe-out unless --json)
-  --json             print one JSON record per image to stdout`;
+  --json             print one JSON record per image to stdout (masks as compressed COCO RLE)
+Every image is processed; a failed one gets a record { image, error: { code, message } } and the
+command exits 1 at the end.`;
 
 /** JSON record for one image, as printed by --json: masks as compressed COCO RLE. */
 export function resultRecord(image: string, result: ImageResult) {
@@ -45,29 +51,68 @@ export function summarize(result: ImageResult): string {
 }
 
 /**
- * One image through the model: its JSON record, and with `outDir` its annotated copy
- * `<outDir>/<name>.jpg`. Shared by `detect` and `demo`.
+ * One image through the model: its JSON record, and with `output` its annotated copy (written
+ * atomically). Shared by `detect` and `demo`.
  */
-export async function detectFile(model: Model, path: string, options: DetectOptions, outDir: string | undefined, recordName = path) {
-  const image = await decodeImage(path);
+export async function detectFile(model: Model, path: string, options: DetectOptions, output: { file: string; format: 'jpeg' | 'png' } | undefined, recordName = path) {
+  const image = await decodeImage(path, resolveImageLimits(options));
   const t0 = performance.now();
   const [result] = await model.detectDecoded([image], options);
   const ms = performance.now() - t0;
   const record = resultRecord(recordName, result!);
-  let file: string | undefined;
-  if (outDir) {
-    file = join(outDir, `${basename(path, extname(path))}.jpg`);
-    await writeFile(file, await annotateImage(image, result!.detections));
-  }
-  return { result: result!, record, file, ms };
+  if (output) await writeFileAtomic(output.file, await annotateImage(image, result!.detections, { format: output.format }));
+  return { result: result!, record, file: output?.file, ms };
 }
 
-/** results.json: every image's record, as --json prints them one per line. */
+/** results.json: every image's record (failed ones too), as --json prints them one per line. */
 export async function writeResults(outDir: string, records: unknown[]): Promise<void> {
-  await writeFile(join(outDir, 'results.json'), `${JSON.stringify(records, null, 1)}\n`);
+  await writeFileAtomic(join(outDir, 'results.json'), `${JSON.stringify(records, null, 1)}\n`);
 }
 
-export async function detectCommand(argv: string[], out: NodeJS.WritableStream): Promise<void> {
+/** The record of an image that failed: printed and kept in results.json like the others. */
+export function errorRecord(image: string, error: YoloeTrtError) {
+  return { image, error: { code: error.code, message: error.message } };
+}
+
+/**
+ * Every image of a batch through `detectFile`: a typed failure becomes that image's error record
+ * and the batch goes on; the successes are written, results.json last. Returns the failure count.
+ * Shared by `detect` and `demo`.
+ */
+export async function detectBatch(
+  model: Model,
+  paths: string[],
+  options: DetectOptions,
+  outDir: string | undefined,
+  report: { record?: (r: unknown) => void; line?: (s: string) => void; recordName?: (path: string) => string },
+): Promise<number> {
+  const names = new OutputNames();
+  const records: unknown[] = [];
+  let failed = 0;
+  for (const path of paths) {
+    const name = report.recordName?.(path) ?? path;
+    try {
+      const target = outDir ? names.take(path) : undefined;
+      const output = target && outDir ? { file: join(outDir, target.name), format: target.format } : undefined;
+      const { result, record, file, ms } = await detectFile(model, path, options, output, name);
+      records.push(record);
+      report.record?.(record);
+      report.line?.(`${name}: ${summarize(result)} (${ms.toFixed(0)} ms)${file ? ` -> ${file}` : ''}`);
+    } catch (err) {
+      // a bug (not a typed error) still ends the command, with its stack
+      if (!(err instanceof YoloeTrtError) || err.code === 'ERR_DISPOSED') throw err;
+      failed++;
+      const record = errorRecord(name, err);
+      records.push(record);
+      report.record?.(record);
+      report.line?.(`${name}: FAILED ${err.message} [${err.code}]`);
+    }
+  }
+  if (outDir) await writeResults(outDir, records);
+  return failed;
+}
+
+export async function detectCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
   const { values, positionals } = parseCommand(argv, {
     model: { type: 'string', short: 'm' },
     backend: { type: 'string' },
@@ -84,9 +129,13 @@ export async function detectCommand(argv: string[], out: NodeJS.WritableStream):
   });
   if (values.help) {
     out.write(`${detectUsage}\n`);
-    return;
+    return 0;
   }
-  if (positionals.length === 0) throw new (await import('../errors.js')).YoloeTrtError('ERR_INVALID_OPTION', 'Expected at least one image path for detect');
+  if (positionals.length === 0) throw new YoloeTrtError('ERR_INVALID_OPTION', 'Expected at least one image path for detect');
+  const images = expandImageArgs(positionals);
+  const outDir = values.out ?? (values.json ? undefined : 'yoloe-out');
+  // before the model loads: a bad --out fails at once
+  if (outDir) await prepareOutputDir(outDir);
   const names = values.names ? await readNamesFile(values.names) : undefined;
   const model = await loadModel(requireFlag('model', values.model), {
     backend: values.backend as never,
@@ -102,18 +151,17 @@ export async function detectCommand(argv: string[], out: NodeJS.WritableStream):
     retina: values.retina,
   };
   for (const k of Object.keys(options) as (keyof DetectOptions)[]) if (options[k] === undefined) delete options[k];
-  const outDir = values.out ?? (values.json ? undefined : 'yoloe-out');
-  if (outDir) await mkdir(outDir, { recursive: true });
-  const records = [];
+  let failed: number;
   try {
-    for (const path of positionals) {
-      const { result, record, file } = await detectFile(model, path, options, outDir);
-      records.push(record);
-      if (values.json) out.write(`${JSON.stringify(record)}\n`);
-      else if (file) out.write(`${path}: ${summarize(result)} -> ${file}\n`);
-    }
-    if (outDir) await writeResults(outDir, records);
+    failed = await detectBatch(model, images, options, outDir, values.json
+      ? { record: (r) => out.write(`${JSON.stringify(r)}\n`) }
+      : { line: (l) => out.write(`${l}\n`) });
   } finally {
     await model.dispose();
   }
+  if (failed > 0) {
+    process.stderr.write(`yoloe-trt detect: ${failed} of ${images.length} images failed${outDir ? `; the others are in ${outDir}` : ''}\n`);
+    return 1;
+  }
+  return 0;
 }

@@ -20,8 +20,12 @@ export function formatReport(r: CapabilityReport): string {
   for (const d of r.cuda.devices) {
     lines.push(`  device       ${d.name}, compute ${d.computeCapability}, ${(d.memoryBytes / 2 ** 30).toFixed(1)} GiB${d.integrated ? ', integrated' : ''}`);
   }
-  const trt = r.tensorrt.found ? `found ${r.tensorrt.version ?? ''} (${r.tensorrt.library ?? ''})` : `not available${r.tensorrt.error ? `: ${r.tensorrt.error}` : ''}`;
+  // the same fields as --json, in the same words
+  const trt = r.tensorrt.found
+    ? `found ${r.tensorrt.version ?? ''} (${r.tensorrt.library ?? ''})${r.tensorrt.compiled ? '' : ', but support is not compiled into this addon'}`
+    : `not available${r.tensorrt.error ? `: ${r.tensorrt.error}` : ''}`;
   lines.push(`TensorRT       ${trt}`);
+  if (r.tensorrt.fix) lines.push(`               fix: ${r.tensorrt.fix}`);
   lines.push('backends');
   for (const [name, b] of Object.entries(r.backends)) {
     lines.push(`  ${mark(b.usable)} ${name.padEnd(9)}${b.usable ? '' : `${b.reason}`}`);

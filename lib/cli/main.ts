@@ -7,7 +7,8 @@ import { buildCommand, buildUsage } from './build.js';
 import { quantizeCommand, quantizeUsage } from './quantize.js';
 import { evalCommand, evalUsage } from './eval.js';
 
-type Command = (argv: string[], out: NodeJS.WritableStream) => Promise<void>;
+/** A command resolves to its exit code (default 0) or throws; see main() for the codes. */
+type Command = (argv: string[], out: NodeJS.WritableStream) => Promise<void | number>;
 
 /** Each command lives in its own module and calls the public API only. */
 const commands: Record<string, { run: () => Promise<Command>; usage: string }> = {
@@ -28,6 +29,12 @@ function usage(): string {
   return `Usage: yoloe-trt <command> [options]\n\n${Object.values(commands).map((c) => c.usage).join('\n\n')}\n`;
 }
 
+/**
+ * Runs one command. Exit codes: 0 success; 1 a typed failure (a missing file, a corrupt image, a
+ * failed backend; in a `detect` batch: some images failed, the others were written); 2 a usage
+ * error (unknown command or flag, an invalid option value); 70 an internal error (a bug: the
+ * stack is printed, please report it).
+ */
 export async function main(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
@@ -40,8 +47,7 @@ export async function main(argv: string[], out: NodeJS.WritableStream = process.
     return 2;
   }
   try {
-    await (await command.run())(rest, out);
-    return 0;
+    return (await (await command.run())(rest, out)) ?? 0;
   } catch (e) {
     if (e instanceof YoloeTrtError) {
       err.write(`yoloe-trt ${name}: ${e.message} [${e.code}]\n`);

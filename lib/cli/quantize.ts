@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readSourceFileSync } from '../fs/source-file.js';
+import { checkOutputPath } from '../fs/atomic-write.js';
+import { loadModel } from '../model.js';
 import { YoloeTrtError } from '../errors.js';
 import { listCalibrationImages } from '../quantize/calibration-set.js';
 import { loadEvaluationData } from '../quantize/evaluate-model.js';
@@ -86,6 +88,9 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
   const method = (values.method ?? 'percentile') as CalibrationMethod;
   if (!CALIBRATION_METHODS.includes(method)) throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected one of ${CALIBRATION_METHODS.join(', ')} for --method but received ${JSON.stringify(values.method)}`, { option: 'method' });
   const progress = values.json ? () => {} : (m: string) => process.stderr.write(`${m}\n`);
+  // before minutes of calibration: a bad --out, or a model that is no YOLO head, fails now and writes nothing
+  if (!values.check && values.out) checkOutputPath(values.out, { inputs: [fp32], option: '--out' });
+  await (await loadModel(fp32, { backend: 'cpu' })).dispose();
 
   let result: QuantizeResult | undefined;
   let int8: string;
@@ -95,7 +100,7 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
     int8 = requireFlag('out', values.out);
     const exclude = { names: list(values.exclude), opTypes: list(values['exclude-op']), patterns: values['exclude-pattern'] ? [values['exclude-pattern']] : undefined };
     if (values['trt-cache']) {
-      result = await importTrtCache(fp32, readFileSync(values['trt-cache'], 'utf8'), int8, { exclude });
+      result = await importTrtCache(fp32, readSourceFileSync(values['trt-cache'], 'TensorRT calibration cache', 256 * 2 ** 20).toString('utf8'), int8, { exclude });
     } else {
       const labels = values['calib-labels'] ? await loadEvaluationData(values['calib-labels']) : undefined;
       result = await quantize({

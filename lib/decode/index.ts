@@ -7,6 +7,7 @@ import { scanEnd2End } from './end2end.js';
 import { RegionMask, assembleMasksCompact } from './masks.js';
 import { nativeAssembleMasksCompact, nativeNms, nativeScanRawHead, useNativeKernels } from '../native/kernels.js';
 import { nms } from './nms.js';
+import { dropNonFinite } from './finite.js';
 
 export { detectLayout, type LayoutHints } from './layout.js';
 export { resolveDecodeOptions, DEFAULT_DECODE_OPTIONS } from './options.js';
@@ -90,18 +91,26 @@ export function decodeBatch(
   // per layout: how to find candidates, and where candidate i's k-th mask coefficient sits
   let scan: (b: number) => Candidate[];
   let coeffAt: (b: number, index: number, k: number) => number;
+  // per image: candidates dropped for non-finite values (both kernel paths go through here)
+  const nonFinite = new Array<number>(geometries.length).fill(0);
+  const finite = (b: number, cands: Candidate[]): Candidate[] => {
+    const nm = protos !== undefined ? layout.nm : 0;
+    const { kept, dropped } = dropNonFinite(cands, nm ? (c) => { for (let k = 0; k < nm; k++) if (!Number.isFinite(coeffAt(b, c.index, k))) return false; return true; } : undefined);
+    nonFinite[b] = (nonFinite[b] ?? 0) + dropped;
+    return kept;
+  };
   if (layout.kind === 'raw') {
     const channels = layout.transposed ? d2 : d1;
     const anchors = layout.transposed ? d1 : d2;
     if (channels !== 4 + layout.nc + layout.nm) throw shapeError(layout.output, dims, `${4 + layout.nc + layout.nm} channels (4 + ${layout.nc} classes + ${layout.nm} mask coefficients)`);
     const first = 4 + layout.nc;
-    scan = (b) => suppress(scanRaw(head, b, channels, anchors, layout.nc, opts, layout.transposed), opts);
+    scan = (b) => suppress(finite(b, scanRaw(head, b, channels, anchors, layout.nc, opts, layout.transposed)), opts);
     coeffAt = layout.transposed
       ? (b, a, k) => head[(b * anchors + a) * channels + first + k]
       : (b, a, k) => head[(b * channels + first + k) * anchors + a];
   } else {
     if (d2 !== 6 + layout.nm) throw shapeError(layout.output, dims, `[B, K, ${6 + layout.nm}] end-to-end rows`);
-    scan = (b) => scanEnd2End(head, b, d1, d2, layout.nm, opts);
+    scan = (b) => finite(b, scanEnd2End(head, b, d1, d2, layout.nm, opts));
     coeffAt = (b, row, k) => head[(b * d1 + row) * d2 + 6 + k];
   }
 
@@ -125,6 +134,6 @@ export function decodeBatch(
       const masks = masksOf(protos.subarray(b * plane, (b + 1) * plane), nm, ph, pw, coeffs, boxes, g, { retina: opts.retina });
       masks.forEach((m, i) => (detections[i].mask = new RegionMask(m)));
     }
-    return { width: g.srcWidth, height: g.srcHeight, detections };
+    return { width: g.srcWidth, height: g.srcHeight, detections, ...(nonFinite[b] ? { stats: { nonFinite: nonFinite[b]! } } : {}) };
   });
 }

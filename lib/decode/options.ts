@@ -11,9 +11,12 @@ export const DEFAULT_DECODE_OPTIONS: Readonly<DecodeOptions> = Object.freeze({
   multiLabel: false,
 });
 
+/** The keys resolveDecodeOptions reads; detect() adds its own to this list for its unknown-key check. */
+export const DECODE_OPTION_KEYS = ['conf', 'iou', 'maxDet', 'maxNms', 'classes', 'agnostic', 'multiLabel'] as const;
+
 /**
  * Validates the decoding options a caller passed and fills in the defaults. Unknown keys are
- * ignored (the same object usually carries other detect() options).
+ * ignored here (the same object carries other detect() options; detect() rejects unknown ones).
  *
  * - `conf` (default 0.25): a number in [0, 1]; candidates need a score strictly above it.
  * - `iou` (default 0.7): a number in [0, 1]; NMS suppresses IoU strictly above it.

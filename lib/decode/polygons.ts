@@ -1,4 +1,6 @@
 import type { BinaryMask } from '../types.js';
+import { checkKnownKeys } from '../validate.js';
+import { YoloeTrtError, invalidOption } from '../errors.js';
 
 export interface PolygonOptions {
   /** Douglas-Peucker tolerance in pixels; default 0 (only collinear points are dropped) */
@@ -11,10 +13,21 @@ export interface PolygonOptions {
  * (Suzuki-Abe border following), straight runs reduced to their end points. Components lying in
  * a hole of another component are not external and are left out. Largest component (pixel count)
  * first; each polygon is flat `[x0, y0, x1, y1, ...]` in pixel coordinates.
+ *
+ * Contours of fewer than 3 points (1- and 2-pixel components, single-pixel-wide lines reduced to
+ * their ends) are dropped: they enclose no area, and pycocotools' `frPyObjects` reads a 4-number
+ * list as a box and rejects a 2-number one. (Ultralytics' `masks2segments` returns OpenCV's
+ * contour as is; its COCO conversion and pycocotools need at least 3 points.) Throws
+ * ERR_INVALID_OPTION / ERR_SHAPE for a mask whose sizes or data length are wrong.
  * @example maskToPolygons(rectangleMask) // [[x0, y0, x0, y1, x1, y1, x1, y0]]
  */
 export function maskToPolygons(m: BinaryMask, opts: PolygonOptions = {}): number[][] {
+  checkKnownKeys('maskToPolygons', opts, ['simplify']);
   const { width: w, height: h } = m;
+  if (!Number.isSafeInteger(w) || !Number.isSafeInteger(h) || w < 0 || h < 0) throw invalidOption('mask [height, width]', 'an [h, w] pair of non-negative integers', [h, w]);
+  if (!m.data || m.data.length !== w * h) {
+    throw new YoloeTrtError('ERR_SHAPE', `A ${w} x ${h} mask needs ${w * h} values but its data holds ${m.data?.length ?? 0}`, { width: w, height: h });
+  }
   if (w === 0 || h === 0) return [];
   // a one-pixel background frame removes every bounds check
   const W = w + 2;
@@ -37,6 +50,7 @@ export function maskToPolygons(m: BinaryMask, opts: PolygonOptions = {}): number
     let poly: number[] = [];
     for (const q of pts) poly.push((q % W) - 1, Math.floor(q / W) - 1);
     if (opts.simplify !== undefined && opts.simplify > 0) poly = simplifyClosed(poly, opts.simplify);
+    if (poly.length < 6) continue; // fewer than 3 points: not a COCO polygon
     found.push({ size, order: found.length, poly });
   }
   found.sort((a, b) => b.size - a.size || a.order - b.order);

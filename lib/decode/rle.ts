@@ -1,13 +1,43 @@
-import { YoloeTrtError } from '../errors.js';
+import { YoloeTrtError, invalidOption } from '../errors.js';
 import type { BinaryMask, CocoRle } from '../types.js';
+
+/** A mask's size [h, w] as non-negative integers, or ERR_INVALID_OPTION naming the value. */
+function checkSize(option: string, size: unknown): [number, number] {
+  const ok = Array.isArray(size) && size.length === 2 && size.every((v) => Number.isSafeInteger(v) && v >= 0);
+  if (!ok) throw invalidOption(option, 'an [h, w] pair of non-negative integers', size);
+  return [size[0], size[1]];
+}
+
+/** A mask's counts: an array of non-negative integers. */
+function checkCounts(counts: unknown): number[] {
+  if (!Array.isArray(counts) || !counts.every((c) => Number.isSafeInteger(c) && c >= 0)) {
+    throw invalidOption('rle.counts', 'an array of non-negative integers', counts);
+  }
+  return counts;
+}
+
+/** A bitmap mask: integer sizes and data of exactly width x height values. */
+function checkMask(m: unknown): BinaryMask {
+  if (m === null || typeof m !== 'object') throw invalidOption('mask', 'a mask { width, height, data }', m);
+  const { width, height, data } = m as BinaryMask;
+  checkSize('mask [height, width]', [height, width]);
+  if (!ArrayBuffer.isView(data) && !Array.isArray(data)) throw invalidOption('mask.data', 'a typed array of width x height values', data);
+  const length = (data as ArrayLike<number>).length;
+  if (length !== width * height) {
+    throw new YoloeTrtError('ERR_SHAPE', `A ${width} x ${height} mask needs ${width * height} values but its data holds ${length}`, { width, height, length });
+  }
+  return m as BinaryMask;
+}
 
 /**
  * COCO run-length encoding of a binary mask: pixels read column by column (Fortran order),
  * counts alternate zeros / ones and start with a (possibly empty) run of zeros.
+ * `size` is `[height, width]`, as in COCO. Throws ERR_SHAPE when `data` does not hold exactly
+ * width x height values, ERR_INVALID_OPTION for non-integer or negative sizes.
  * @example maskToRle({ width: 2, height: 2, data: Uint8Array.of(0, 1, 1, 1) }) // { size: [2, 2], counts: [1, 3] }
  */
 export function maskToRle(m: BinaryMask): CocoRle {
-  const { width: w, height: h, data } = m;
+  const { width: w, height: h, data } = checkMask(m);
   const counts: number[] = [];
   let current = 0;
   let run = 0;
@@ -26,9 +56,14 @@ export function maskToRle(m: BinaryMask): CocoRle {
   return { size: [h, w], counts };
 }
 
-/** The bitmap of an RLE; throws ERR_SHAPE when the counts do not cover exactly height x width pixels. */
+/**
+ * The bitmap of an RLE (`size` is `[height, width]`); throws ERR_SHAPE when the counts do not
+ * cover exactly height x width pixels, ERR_INVALID_OPTION for a malformed size or counts.
+ */
 export function rleToMask(rle: CocoRle): BinaryMask {
-  const [h, w] = rle.size;
+  if (rle === null || typeof rle !== 'object') throw invalidOption('rle', 'an RLE { size: [h, w], counts }', rle);
+  const [h, w] = checkSize('rle.size', rle.size);
+  checkCounts(rle.counts);
   const total = h * w;
   const data = new Uint8Array(total);
   let p = 0;
@@ -57,8 +92,9 @@ export function rleArea(rle: CocoRle): number {
  * `48 + group`, with 0x20 set when more groups follow; the last group's bit 0x10 is the sign.
  */
 export function rleToString(rle: CocoRle): string {
+  if (rle === null || typeof rle !== 'object') throw invalidOption('rle', 'an RLE { size: [h, w], counts }', rle);
   let s = '';
-  const c = rle.counts;
+  const c = checkCounts(rle.counts);
   for (let i = 0; i < c.length; i++) {
     let x = i > 2 ? c[i] - c[i - 2] : c[i];
     for (;;) {
@@ -74,6 +110,8 @@ export function rleToString(rle: CocoRle): string {
 
 /** Parses pycocotools' compressed counts string (see {@link rleToString}); throws ERR_SHAPE on a malformed string. */
 export function rleFromString(s: string, size: [number, number]): CocoRle {
+  if (typeof s !== 'string') throw invalidOption('counts', 'a compressed RLE string', s);
+  checkSize('size', size);
   const counts: number[] = [];
   let p = 0;
   while (p < s.length) {

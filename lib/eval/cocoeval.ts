@@ -10,6 +10,7 @@ import { boxIouMatrix, rleArea, rleIouMatrix, rleToBbox, segmentationToRle, type
 import { linspace } from './numpy-compat.js';
 import { formatCocoTable, summarize, summarizeCategory } from './summarize.js';
 import type { CocoAnnotation, CocoDetection, CocoGroundTruth, CocoSegmentation, IouType } from './types.js';
+import { checkKnownKeys } from '../validate.js';
 
 export { formatCocoTable } from './summarize.js';
 
@@ -29,6 +30,9 @@ export interface CocoEvalOptions {
   /** evaluate only these images (pycocotools' params.imgIds); default: every image of the ground truth */
   imageIds?: number[];
 }
+
+/** Every key evaluateCoco() accepts; anything else is ERR_INVALID_OPTION. */
+export const COCO_EVAL_OPTION_KEYS: readonly string[] = ['imageIds'];
 
 export interface CategoryAp {
   categoryId: number;
@@ -77,6 +81,7 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoDetection[], iouType
     throw datasetError('Ground truth needs images, annotations and categories arrays');
   }
   if (!Array.isArray(dets)) throw datasetError('Detections must be an array');
+  checkKnownKeys('evaluateCoco', options, COCO_EVAL_OPTION_KEYS);
 
   const images = new Map<number, { width: number; height: number }>();
   for (const image of gt.images) images.set(image.id, { width: image.width, height: image.height });

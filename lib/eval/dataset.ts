@@ -9,6 +9,8 @@ import sharp from 'sharp';
 import { YoloeTrtError } from '../errors.js';
 import type { CocoAnnotation, CocoCategory, CocoGroundTruth, CocoImage } from './types.js';
 import { parseYaml, type YamlValue } from './yaml.js';
+import { checkKnownKeys } from '../validate.js';
+import { checkSourceFile } from '../fs/source-file.js';
 
 export interface GroundTruthDataset {
   gt: CocoGroundTruth;
@@ -37,6 +39,7 @@ function datasetError(message: string, details?: Record<string, unknown>): Yoloe
 
 function readText(path: string, what: string): string {
   if (!existsSync(path)) throw new YoloeTrtError('ERR_FILE_NOT_FOUND', `${what} not found: ${path}`, { path });
+  checkSourceFile(path, what, 2 ** 30); // a folder or FIFO: typed, never a hang
   return readFileSync(path, 'utf8');
 }
 
@@ -288,10 +291,14 @@ export function polygonArea(pts: number[]): number {
   return Math.abs(twice) / 2;
 }
 
+/** Every key loadGroundTruth() accepts (CocoJsonOptions and YoloDatasetOptions); add new options here. */
+export const GROUND_TRUTH_OPTION_KEYS: readonly string[] = ['imagesDir', 'split', 'labelsDir'];
+
 /**
  * Either kind by file name: `.json` is a COCO instances file, `.yaml`/`.yml` an Ultralytics dataset.
  */
 export async function loadGroundTruth(path: string, options: CocoJsonOptions & YoloDatasetOptions = {}): Promise<GroundTruthDataset> {
+  checkKnownKeys('loadGroundTruth', options, GROUND_TRUTH_OPTION_KEYS);
   const ext = extname(path).toLowerCase();
   if (ext === '.json') return loadCocoJson(path, options);
   if (ext === '.yaml' || ext === '.yml') return loadYoloDataset(path, options);

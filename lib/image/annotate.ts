@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { YoloeTrtError, invalidOption } from '../errors.js';
 import type { Detection, RgbImage } from '../types.js';
-import { optEnum, optNumber, optObject } from '../validate.js';
+import { optEnum, optNumber, optObject, checkKnownKeys } from '../validate.js';
 
 /** 20 class colours (the Ultralytics plotting palette), indexed by `classId % 20`. */
 export const PALETTE: readonly (readonly [number, number, number])[] = [
@@ -99,6 +99,7 @@ export async function annotateImage(img: RgbImage, detections: Detection[], opts
   }
   if (!Array.isArray(detections)) throw invalidOption('detections', 'an array of Detection', detections);
   const o = optObject('annotate options', opts);
+  checkKnownKeys('annotateImage', o, ['maskAlpha', 'lineWidth', 'format', 'quality']);
   const maskAlpha = optNumber('maskAlpha', o.maskAlpha, 0.5, 0, 1);
   const lineWidth = optNumber('lineWidth', o.lineWidth, Math.max(Math.round(((img.width + img.height) / 2) * 0.003), 2), 1, 1000);
   const format = optEnum('format', o.format, ['jpeg', 'png'] as const, 'jpeg');

@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import { YoloeTrtError, describeValue, invalidOption } from '../errors.js';
+import { readSourceFile } from '../fs/source-file.js';
+import { resolveImageLimits, type ResolvedImageLimits } from './limits.js';
 import type { ImageInput, RawImage, RgbImage } from '../types.js';
 import { PAD_VALUE } from './pack.js';
 
@@ -16,17 +17,30 @@ import { PAD_VALUE } from './pack.js';
  * what sharp's `flatten()` does (checked on all 65,536 colour/alpha pairs), so raw RGBA and the
  * same pixels as a PNG decode identically. (Ultralytics' `cv2.imread` drops alpha instead.)
  *
- * Errors: ERR_FILE_NOT_FOUND (missing path), ERR_IMAGE_DECODE (corrupt or unsupported bytes),
+ * `limits` (see image/limits.ts): images over `maxPixels` (default 16383 x 16383) or files /
+ * buffers over `maxBytes` (default 256 MiB) are refused before decoding.
+ *
+ * Errors: ERR_FILE_NOT_FOUND (missing path), ERR_NOT_A_FILE (a folder, FIFO or device),
+ * ERR_FILE_TOO_LARGE (over maxBytes), ERR_IMAGE_DECODE (corrupt or unsupported bytes, over maxPixels),
  * ERR_IMAGE_CHANNELS (raw pixels with 0 or >4 channels, or a data length other than
  * w*h*c), ERR_INVALID_OPTION (anything else, or non-positive raw sizes).
  *
  * @example
  * const img = await decodeImage('bus.jpg'); // { width: 810, height: 1080, data: Uint8Array(2624400) }
  */
-export async function decodeImage(input: ImageInput): Promise<RgbImage> {
-  if (typeof input === 'string') return decodeEncoded(await readImageFile(input), input);
-  if (input instanceof Uint8Array) return decodeEncoded(input);
-  if (input !== null && typeof input === 'object' && !Array.isArray(input) && 'data' in input) return fromRawPixels(input);
+export async function decodeImage(input: ImageInput, limits: ResolvedImageLimits = resolveImageLimits()): Promise<RgbImage> {
+  if (typeof input === 'string') return decodeEncoded(await readImageFile(input, limits.maxBytes), limits, input);
+  if (input instanceof Uint8Array) {
+    if (input.length > limits.maxBytes) {
+      throw new YoloeTrtError('ERR_FILE_TOO_LARGE', `The image buffer has ${input.length} bytes, more than maxImageBytes ${limits.maxBytes}`, { bytes: input.length, maxBytes: limits.maxBytes });
+    }
+    return decodeEncoded(input, limits);
+  }
+  if (input !== null && typeof input === 'object' && !Array.isArray(input) && 'data' in input) {
+    const pixels = (input as RawImage).width * (input as RawImage).height;
+    if (pixels > limits.maxPixels) throw tooManyPixels(`raw image of ${input.width}x${input.height}`, limits.maxPixels);
+    return fromRawPixels(input);
+  }
   throw invalidOption('image', 'a file path, an encoded Buffer/Uint8Array or raw pixels { data, width, height, channels }', input);
 }
 
@@ -35,37 +49,34 @@ export async function decodeImage(input: ImageInput): Promise<RgbImage> {
  * the input order. Rejects with the first failure.
  * @example const [a, b] = await decodeImages(['bus.jpg', pngBytes]);
  */
-export async function decodeImages(inputs: ImageInput[]): Promise<RgbImage[]> {
+export async function decodeImages(inputs: ImageInput[], limits?: ResolvedImageLimits): Promise<RgbImage[]> {
   if (!Array.isArray(inputs)) throw invalidOption('images', 'an array of images', inputs);
-  return Promise.all(inputs.map((input) => decodeImage(input)));
+  return Promise.all(inputs.map((input) => decodeImage(input, limits)));
 }
 
-async function readImageFile(path: string): Promise<Buffer> {
+async function readImageFile(path: string, maxBytes: number): Promise<Buffer> {
   if (path.length === 0) throw invalidOption('image', 'a non-empty file path', path);
-  try {
-    return await readFile(path);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') {
-      throw new YoloeTrtError('ERR_FILE_NOT_FOUND', `Image file not found: ${path}`, { path }, { cause: err });
-    }
-    throw new YoloeTrtError('ERR_IMAGE_DECODE', `Cannot read image file ${path}: ${(err as Error).message}`, { path }, { cause: err });
-  }
+  return readSourceFile(path, 'image', maxBytes);
 }
 
-async function decodeEncoded(bytes: Uint8Array, path?: string): Promise<RgbImage> {
+function tooManyPixels(where: string, maxPixels: number): YoloeTrtError {
+  return new YoloeTrtError('ERR_IMAGE_DECODE', `Cannot decode ${where}: it has more pixels than maxPixels ${maxPixels}`, { maxPixels });
+}
+
+async function decodeEncoded(bytes: Uint8Array, limits: ResolvedImageLimits, path?: string): Promise<RgbImage> {
   const where = path === undefined ? `image buffer of ${bytes.length} bytes` : `image ${path}`;
   if (bytes.length === 0) throw new YoloeTrtError('ERR_IMAGE_DECODE', `Cannot decode ${where}: it is empty`, { path });
   let result: { data: Buffer; info: sharp.OutputInfo };
   try {
     // ignoreIcc: OpenCV (and so Ultralytics) ignores embedded colour profiles; converting them shifts pixels.
-    result = await sharp(bytes, { failOn: 'error', ignoreIcc: true })
+    result = await sharp(bytes, { failOn: 'error', ignoreIcc: true, limitInputPixels: limits.maxPixels })
       .rotate() // EXIF orientation
       .flatten({ background: { r: PAD_VALUE, g: PAD_VALUE, b: PAD_VALUE } })
       .toColourspace('srgb') // grey -> RGB, CMYK -> RGB, 16 -> 8 bit
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
   } catch (err) {
+    if (/pixel limit/i.test((err as Error).message)) throw tooManyPixels(where, limits.maxPixels);
     throw new YoloeTrtError('ERR_IMAGE_DECODE', `Cannot decode ${where}: ${(err as Error).message}`, { path }, { cause: err });
   }
   const { data, info } = result;

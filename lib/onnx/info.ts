@@ -1,7 +1,7 @@
 /**
  * A model's own description: graph inputs and outputs, metadata, opset, producer.
  */
-import { readFile } from 'node:fs/promises';
+import { DEFAULT_MAX_MODEL_BYTES, readSourceFile } from '../fs/source-file.js';
 import { YoloeTrtError } from '../errors.js';
 import { decodeStringStringEntry } from './decode.js';
 import { ProtoReader } from './protobuf.js';
@@ -80,18 +80,8 @@ export function readModelDescription(source: Uint8Array | string): ModelDescript
  * @throws YoloeTrtError ERR_FILE_NOT_FOUND / ERR_MODEL_FORMAT
  */
 export async function readOnnxMetadata(path: string): Promise<Record<string, string>> {
-  let bytes: Uint8Array;
-  try {
-    const buffer = await readFile(path);
-    bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') {
-      throw new YoloeTrtError('ERR_FILE_NOT_FOUND', `Model file not found: ${path}`, { path }, { cause: error });
-    }
-    throw error;
-  }
-  return metadataFromBytes(bytes, path);
+  const buffer = await readSourceFile(path, 'model', DEFAULT_MAX_MODEL_BYTES);
+  return metadataFromBytes(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength), path);
 }
 
 /** metadata_props of encoded model bytes, without decoding the graph. */

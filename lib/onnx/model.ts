@@ -1,7 +1,7 @@
 /**
  * Reading and writing whole ONNX models.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { DEFAULT_MAX_MODEL_BYTES, readSourceFileSync } from '../fs/source-file.js';
 import { YoloeTrtError } from '../errors.js';
 import { decodeModel } from './decode.js';
 import { encodeModel } from './encode.js';
@@ -80,18 +80,11 @@ export function loadOnnxFile(path: string): OnnxModel {
   return readOnnx(readModelBytes(path), path);
 }
 
-/** Reads a model file's bytes, mapping a missing file to ERR_FILE_NOT_FOUND. */
+/** Reads a model file's bytes: a missing file is ERR_FILE_NOT_FOUND, a folder or device ERR_NOT_A_FILE, over 4 GiB ERR_FILE_TOO_LARGE. */
 export function readModelBytes(path: string): Uint8Array {
   if (typeof path !== 'string' || path.length === 0) {
     throw new YoloeTrtError('ERR_FILE_NOT_FOUND', `Expected a model file path but received ${JSON.stringify(path)}`);
   }
-  let isFile = false;
-  try {
-    isFile = statSync(path).isFile();
-  } catch {
-    throw new YoloeTrtError('ERR_FILE_NOT_FOUND', `Model file not found: ${path}`, { path });
-  }
-  if (!isFile) throw new YoloeTrtError('ERR_FILE_NOT_FOUND', `Model path is not a file: ${path}`, { path });
-  const buffer = readFileSync(path);
+  const buffer = readSourceFileSync(path, 'model', DEFAULT_MAX_MODEL_BYTES);
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, readdirSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { YoloeTrtError, invalidOption } from '../errors.js';
 import { decodeImage, preprocess, PAD_VALUE } from '../image/index.js';
 import type { Tensor } from '../types.js';
-import { optNumber, optObject, optString } from '../validate.js';
+import { checkKnownKeys, optNumber, optObject, optString } from '../validate.js';
+import { IMAGE_EXTENSIONS, expandImageArgs, isGlob, listImageFolder } from '../fs/image-list.js';
 import { seededRandom } from '../random.js';
 
 /**
@@ -19,7 +20,7 @@ import { seededRandom } from '../random.js';
 export const CALIBRATION_MAGIC = 'YOLOECAL';
 /** Bump when the preprocessing's output changes: cached tensors made before then are stale. */
 export const PREPROCESS_VERSION = 1;
-export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.bmp', '.webp', '.tif', '.tiff'];
+export { IMAGE_EXTENSIONS } from '../fs/image-list.js';
 const DEFAULT_COUNT = 500;
 
 export interface CalibrationSetOptions {
@@ -36,6 +37,9 @@ export interface CalibrationSetOptions {
   /** letterbox border grey; default 114 */
   padValue?: number;
 }
+
+/** Every key prepareCalibrationSet() accepts; anything else is ERR_INVALID_OPTION. Add new options here. */
+export const CALIBRATION_SET_OPTION_KEYS: readonly string[] = ['images', 'count', 'imgsz', 'seed', 'cacheDir', 'padValue'];
 
 export interface CalibrationSet {
   /** sha256 over the selected files (path, size, mtime), imgsz, pad and preprocessing version */
@@ -61,12 +65,11 @@ export interface CalibrationSet {
 /** The sorted image files of a folder, or the given list checked and sorted. */
 export function listCalibrationImages(images: string | string[]): string[] {
   if (typeof images === 'string' && images.length > 0) {
+    if (isGlob(images) && !existsSync(images)) return expandImageArgs([images]).map((f) => resolve(f));
     const dir = resolve(images);
     if (!existsSync(dir)) throw new YoloeTrtError('ERR_FILE_NOT_FOUND', `Calibration image folder not found: ${images}`, { path: images });
     if (!statSync(dir).isDirectory()) return [dir];
-    const files = readdirSync(dir)
-      .filter((name) => IMAGE_EXTENSIONS.includes(extname(name).toLowerCase()))
-      .map((name) => join(dir, name));
+    const files = listImageFolder(dir);
     if (files.length === 0) throw new YoloeTrtError('ERR_DATASET', `No images (${IMAGE_EXTENSIONS.join(', ')}) in ${images}`, { path: images });
     return files.sort(compareStrings);
   }
@@ -216,6 +219,7 @@ function* readBatches(path: string, imgsz: [number, number], count: number, batc
  */
 export async function prepareCalibrationSet(options: CalibrationSetOptions): Promise<CalibrationSet> {
   const o = optObject('calibration set options', options) as Partial<CalibrationSetOptions>;
+  checkKnownKeys('prepareCalibrationSet', o, CALIBRATION_SET_OPTION_KEYS);
   const imgsz = imgszPair(o.imgsz);
   const seed = optNumber('seed', o.seed, 0, 0, 2 ** 32 - 1, { integer: true });
   const padValue = optNumber('padValue', o.padValue, PAD_VALUE, 0, 255, { integer: true });
@@ -251,17 +255,27 @@ export async function prepareCalibrationSet(options: CalibrationSetOptions): Pro
       const temporary = `${target}.tmp-${process.pid}`;
       const fd = openSync(temporary, 'w');
       try {
-        writeSync(fd, headerBytes([size, 3, imgsz[0], imgsz[1]], batches));
-        let written = 0;
-        for (const batch of readBatches(tensorPath, imgsz, count, size)) {
-          if (written++ === batches) break;
-          const data = batch.data as Float32Array;
-          writeSync(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+        try {
+          writeSync(fd, headerBytes([size, 3, imgsz[0], imgsz[1]], batches));
+          let written = 0;
+          for (const batch of readBatches(tensorPath, imgsz, count, size)) {
+            if (written++ === batches) break;
+            const data = batch.data as Float32Array;
+            writeSync(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+          }
+        } finally {
+          closeSync(fd);
         }
-      } finally {
-        closeSync(fd);
+        renameSync(temporary, target);
+      } catch (err) {
+        // a failed write leaves no partial tensor file behind
+        try {
+          unlinkSync(temporary);
+        } catch {
+          // already renamed or never written
+        }
+        throw err;
       }
-      renameSync(temporary, target);
       return target;
     },
   };

@@ -8,6 +8,7 @@ import { evaluateCoco, loadGroundTruth, rleFromMask, type CocoDetection, type Gr
 import { decodeImage } from '../image/decode.js';
 import type { Model } from '../model.js';
 import type { ImageResult } from '../types.js';
+import { checkKnownKeys } from '../validate.js';
 
 export interface ApSummary {
   /** mAP@[.50:.95] */
@@ -35,6 +36,9 @@ export interface EvaluationResult {
   images: number;
   detections: number;
 }
+
+/** Every key evaluateModel() accepts; anything else is ERR_INVALID_OPTION. Add new options here. */
+export const EVALUATE_OPTION_KEYS: readonly string[] = ['conf', 'iou', 'maxDet', 'imageIds', 'limit', 'masks', 'onProgress'];
 
 export interface EvaluateOptions {
   /** confidence threshold; default 0.001 (Ultralytics val) */
@@ -87,6 +91,7 @@ export function evaluationImages(data: GroundTruthDataset, options: Pick<Evaluat
  * @example const { box } = await evaluateModel(model, await loadGroundTruth('instances_val2017.json'));
  */
 export async function evaluateModel(model: Model, data: GroundTruthDataset, options: EvaluateOptions = {}): Promise<EvaluationResult> {
+  checkKnownKeys('evaluateModel', options, EVALUATE_OPTION_KEYS);
   const images = evaluationImages(data, options);
   const masks = options.masks ?? model.info.task === 'segment';
   // as Ultralytics val: its own post-processing keeps detections whose mask is empty

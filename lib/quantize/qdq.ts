@@ -5,6 +5,8 @@
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { YoloeTrtError, invalidOption } from '../errors.js';
+import { checkOutputPath, writeFileAtomicSync } from '../fs/atomic-write.js';
+import { checkKnownKeys } from '../validate.js';
 import { decodeImage } from '../image/decode.js';
 import { preprocess } from '../image/index.js';
 import { measureLatency } from './latency.js';
@@ -89,6 +91,13 @@ export interface QuantizeOptions {
   threads?: number;
   onProgress?: (message: string) => void;
 }
+
+/** Every key quantize() accepts, and its calibration's; anything else is ERR_INVALID_OPTION. Add new options here. */
+export const QUANTIZE_OPTION_KEYS: readonly string[] = [
+  'onnx', 'output', 'calibration', 'method', 'percentile', 'target', 'exclude', 'quantizeClassConvs', 'quantizeDfl', 'quantizeStem',
+  'fastDfl', 'siluInputFloor', 'unifyConcatScales', 'maxDrop', 'holdout', 'labels', 'floatLayers', 'measureLayerCost', 'threads', 'onProgress',
+];
+export const QUANTIZE_CALIBRATION_KEYS: readonly string[] = ['images', 'count', 'seed', 'cacheDir', 'ranges'];
 
 export interface LayerCosts {
   allInt8Ms: number;
@@ -245,6 +254,10 @@ async function* slice(batches: Iterable<Tensor>, from: number, to: number): Asyn
  */
 export async function quantize(options: QuantizeOptions): Promise<QuantizeResult> {
   if (!options || typeof options !== 'object') throw invalidOption('options', 'an object', options);
+  checkKnownKeys('quantize', options, QUANTIZE_OPTION_KEYS);
+  checkKnownKeys('quantize calibration', options.calibration, QUANTIZE_CALIBRATION_KEYS);
+  // before calibrating for minutes: the output must be writable and not the input
+  if (options.output !== undefined) checkOutputPath(options.output, { inputs: typeof options.onnx === 'string' ? [options.onnx] : [], option: 'output' });
   const target = options.target ?? 'cpu';
   if (!QUANTIZE_TARGETS.includes(target)) throw invalidOption('target', `one of ${QUANTIZE_TARGETS.join(', ')}`, target);
   const method = options.method ?? 'percentile';
@@ -365,7 +378,7 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
     { key: 'yoloe_trt_quantization', value: JSON.stringify({ target, method: calibration.ranges ? 'precomputed' : method, floatLayers, fastDfl: rewriteDfl }) },
   ];
   const bytes = writeOnnx(quantized);
-  if (options.output) writeFileSync(options.output, bytes);
+  if (options.output) writeFileAtomicSync(options.output, bytes);
   return {
     model: quantized,
     bytes,

@@ -16,6 +16,7 @@ import { loadOnnxFile, writeOnnx } from '../onnx/index.js';
 import { fastDfl } from './fast-dfl.js';
 import { measureLatencyRatio } from './latency.js';
 import { withModel } from './temp-model.js';
+import { checkKnownKeys } from '../validate.js';
 
 export type QuantizationVerdict = 'ok' | 'degraded' | 'collapsed';
 
@@ -87,6 +88,9 @@ export interface ReportOptions {
   onProgress?: (message: string) => void;
 }
 
+/** Every key quantizationReport() accepts; anything else is ERR_INVALID_OPTION. Add new options here. */
+export const REPORT_OPTION_KEYS: readonly string[] = ['fp32', 'int8', 'images', 'evaluation', 'latencyRuns', 'threads', 'onProgress'];
+
 export interface QuantizationReport {
   fp32: { path: string; bytes: number };
   int8: { path: string; bytes: number };
@@ -119,6 +123,7 @@ export interface QuantizationReport {
  * @example const report = await quantizationReport({ fp32: 'm.onnx', int8: 'm.int8.onnx', images: ['bus.jpg'] });
  */
 export async function quantizationReport(options: ReportOptions): Promise<QuantizationReport> {
+  checkKnownKeys('quantizationReport', options, REPORT_OPTION_KEYS);
   const log = options.onProgress ?? (() => {});
   log('checking agreement');
   const check = await checkQuantizedModel(options.fp32, options.int8, options.images);
