@@ -40,4 +40,8 @@ export const MUTANTS = [
   { id: 'polygons-keep-collinear', file: 'lib/decode/polygons.ts', search: 'if (pts[i] - prev !== next - pts[i]) kept.push(pts[i]);', replace: 'kept.push(pts[i]);', tests: ['test/decode.polygons-cv2.test.ts'], what: 'straight runs not reduced to end points' },
   { id: 'python-repr-ascii-only', file: 'lib/onnx/python-literal.ts', search: 'code < 0x20 || (code >= 0x7f && NOT_PRINTABLE.test(ch))', replace: 'code < 0x20 || code === 0x7f', tests: ['test/onnx.python-repr.test.ts'], what: 'repr escapes only ASCII controls (the old behaviour)' },
   { id: 'python-repr-no-U', file: 'lib/onnx/python-literal.ts', search: 'if (code < 0x10000) return', replace: 'if (code < 0x110000) return', tests: ['test/onnx.python-repr.test.ts'], what: 'astral escapes written as \\u' },
+  { id: 'doctor-no-driver', file: 'lib/capabilities.ts', search: '  if (cuda.driverVersion === null) {', replace: '  if (false) {', tests: ['test/doctor.test.ts'], what: 'doctor: missing NVIDIA driver not reported' },
+  { id: 'doctor-no-device', file: 'lib/capabilities.ts', search: '  if (cuda.devices.length === 0) {', replace: '  if (false) {', tests: ['test/doctor.test.ts'], what: 'doctor: no CUDA device not reported' },
+  { id: 'doctor-trt-not-found', file: 'lib/capabilities.ts', search: '  if (!tensorrt.found) {', replace: '  if (false) {', tests: ['test/doctor.test.ts'], what: 'doctor: libnvinfer missing at run time reported usable' },
+  { id: 'doctor-cuda-version', file: 'lib/capabilities.ts', search: 'Math.floor((v % 1000) / 10)', replace: 'Math.floor((v % 1000) / 100)', tests: ['test/doctor.test.ts'], what: 'doctor: CUDA 12060 printed as 12.0' },
 ];
