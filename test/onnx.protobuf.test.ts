@@ -42,12 +42,8 @@ describe('protobuf varints', () => {
 
   it('rejects truncated and over-long varints with ERR_MODEL_FORMAT', () => {
     expect(() => new ProtoReader(Uint8Array.of(0x80, 0x80)).readVarint()).toThrow(YoloeTrtError);
-    expect(() => new ProtoReader(new Uint8Array(11).fill(0x80)).readVarintBig()).toThrow(/longer than 10 bytes/);
-    try {
-      new ProtoReader(Uint8Array.of(0x80)).readVarint();
-    } catch (e) {
-      expect((e as YoloeTrtError).code).toBe('ERR_MODEL_FORMAT');
-    }
+    expect(() => new ProtoReader(new Uint8Array(11).fill(0x80)).readVarintBig()).toThrow(expect.objectContaining({ code: 'ERR_MODEL_FORMAT', message: expect.stringMatching(/longer than 10 bytes/) }));
+    expect(() => new ProtoReader(Uint8Array.of(0x80)).readVarint()).toThrow(expect.objectContaining({ code: 'ERR_MODEL_FORMAT' }));
   });
 });
 
