@@ -45,5 +45,4 @@ export const MUTANTS = [
   { id: 'doctor-trt-not-found', file: 'lib/capabilities.ts', search: '  if (!tensorrt.found) {', replace: '  if (false) {', tests: ['test/doctor.test.ts'], what: 'doctor: libnvinfer missing at run time reported usable' },
   { id: 'doctor-cuda-version', file: 'lib/capabilities.ts', search: 'Math.floor((v % 1000) / 10)', replace: 'Math.floor((v % 1000) / 100)', tests: ['test/doctor.test.ts'], what: 'doctor: CUDA 12060 printed as 12.0' },
   { id: 'yaml-no-mapping-check', file: 'lib/eval/yaml.ts', search: "if (value === null || typeof value !== 'object' || Array.isArray(value)) {", replace: 'if (false) {', tests: ['test/eval-dataset.test.ts'], what: 'a dataset YAML that is not a mapping accepted' },
-  { id: 'masks-acc-f32-native', build: 'addon', file: 'native/core/masks.cpp', search: 'std::vector<double>& acc, std::vector<float>& logits) {', replace: 'std::vector<double>& acc_, std::vector<float>& logits) { std::vector<float> acc(acc_.size());', tests: ['test/native.test.ts', 'test/reference.test.ts'], what: 'C++ twin accumulates mask logits in float32 (if it compiles)' },
 ];
