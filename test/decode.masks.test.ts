@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assembleMasks, assembleMasksCompact, expandMask } from '../lib/decode/masks.js';
+import { nativeAssembleMasksCompact, nativeKernelsAvailable } from '../lib/native/kernels.js';
 import type { LetterboxGeometry } from '../lib/types.js';
 import { rng } from './random.js';
 
@@ -190,6 +191,10 @@ describe('assembleMasks equals the full-image process_mask reference', () => {
         let on = 0;
         for (let y = 0; y < 64; y++) for (let x = 0; x < 64; x++) on += m!.data[y * 64 + x]!;
         expect(on, `order ${order.join(',')} retina ${retina}`).toBe(32 * 32);
+        // the C++ twin in the addon (CI builds it) accumulates the same way
+        if (!nativeKernelsAvailable()) throw new Error('the native addon is not built (npm run native:build)');
+        const [c] = nativeAssembleMasksCompact(protos, 3, 16, 16, Float32Array.of(1, 1, 1), [8, 8, 40, 40], g, { retina });
+        expect(expandMask(c!).data, `native, order ${order.join(',')} retina ${retina}`).toEqual(m!.data);
       }
     }
   });
