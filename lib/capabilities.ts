@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type { NativeCudaDevice } from '../binding.js';
-import { loadAddon } from './native/addon.js';
+import { loadAddon, type AddonStatus } from './native/addon.js';
 
 /**
  * What this machine and this install can run: the native addon, CUDA, TensorRT, and which
@@ -143,7 +143,14 @@ function tensorRtBackend(report: Omit<CapabilityReport, 'backends'>): BackendSta
  * if (!report.backends.tensorrt.usable) console.log(report.backends.tensorrt.reason, report.backends.tensorrt.fix);
  */
 export async function capabilities(): Promise<CapabilityReport> {
-  const status = loadAddon();
+  return capabilitiesOf(loadAddon());
+}
+
+/**
+ * The capability report for one addon load result: capabilities() passes loadAddon()'s; a test
+ * passes a stand-in binding to reach every branch (a GPU, no driver, no TensorRT...) on any machine.
+ */
+export async function capabilitiesOf(status: AddonStatus): Promise<CapabilityReport> {
   const binding = status.binding;
   let addon: CapabilityReport['addon'];
   let cuda: CapabilityReport['cuda'] = { compiled: false, runtimeVersion: null, driverVersion: null, devices: [], error: 'the native addon is not loaded' };

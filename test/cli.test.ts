@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { gzipSync, gunzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../lib/cli/main.js';
@@ -90,8 +90,8 @@ describe('demo model download', () => {
     const tgz = execFileSync('tar', ['-czf', '-', '-C', dir, 'package']);
     const tar = gunzipSync(tgz);
     expect(Buffer.from(extractFromTar(tar, 'package/lib/a.txt')!).toString()).toBe('hello');
-    expect(extractFromTar(tar, 'package/b.txt')!.length).toBe(700);
+    // 700 bytes span two 512-byte tar blocks: the whole file, not its first block
+    expect(Buffer.from(extractFromTar(tar, 'package/b.txt')!).toString()).toBe('x'.repeat(700));
     expect(extractFromTar(tar, 'package/none')).toBeUndefined();
-    expect(gzipSync).toBeDefined();
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { assembleMasks, assembleMasksCompact, expandMask } from '../lib/decode/masks.js';
+import { nativeAssembleMasksCompact, nativeKernelsAvailable } from '../lib/native/kernels.js';
 import type { LetterboxGeometry } from '../lib/types.js';
 import { rng } from './random.js';
 
@@ -177,27 +178,24 @@ describe('assembleMasks equals the full-image process_mask reference', () => {
     expect(expandMask(c).data).toEqual(assembleMasks(protos, 4, 16, 16, coeffs, [10, 20, 40, 50], g)[0].data);
   });
 
-  it('timing: 10 detections at 320 (protos 32x80x80) on an 810x1080 image', () => {
-    const g = letterbox(810, 1080, 320, 320);
-    const rand = rng(11);
-    const protos = randomProtos(32, 80, 80, rand);
-    const n = 10;
-    const coeffs = new Float32Array(n * 32);
-    for (let i = 0; i < coeffs.length; i++) coeffs[i] = rand() - 0.5;
-    const boxes: number[] = [];
-    for (let i = 0; i < n; i++) {
-      // person/bus sized boxes inside the 240x320 content area
-      const x1 = g.left + rand() * 120;
-      const y1 = rand() * 160;
-      boxes.push(x1, y1, x1 + 40 + rand() * 80, y1 + 60 + rand() * 150);
-    }
-    for (const retina of [false, true]) {
-      assembleMasks(protos, 32, 80, 80, coeffs, boxes, g, { retina }); // warm-up
-      const t0 = performance.now();
-      const reps = 5;
-      for (let r = 0; r < reps; r++) assembleMasks(protos, 32, 80, 80, coeffs, boxes, g, { retina });
-      const ms = (performance.now() - t0) / reps;
-      console.log(`[decode.masks] 10 masks, protos 32x80x80, 320 -> 810x1080, retina=${retina}: ${ms.toFixed(2)} ms`);
+  it('accumulates the logit dot product exactly, not in float32 (2^24 + 1 - 2^24 = 1)', () => {
+    // Each product is exact in double and the sum of three is exact too: the logit is 1, so the box
+    // is filled. A float32 running sum loses the 1 (2^24 + 1 rounds to 2^24) and leaves it empty.
+    const g = letterbox(64, 64, 64, 64);
+    const plane = 16 * 16;
+    for (const order of [[2 ** 24, 1, -(2 ** 24)], [1, 2 ** 24, -(2 ** 24)]]) {
+      const protos = new Float32Array(3 * plane);
+      order.forEach((v, k) => protos.fill(v, k * plane, (k + 1) * plane));
+      for (const retina of [false, true]) {
+        const [m] = assembleMasks(protos, 3, 16, 16, Float32Array.of(1, 1, 1), [8, 8, 40, 40], g, { retina });
+        let on = 0;
+        for (let y = 0; y < 64; y++) for (let x = 0; x < 64; x++) on += m!.data[y * 64 + x]!;
+        expect(on, `order ${order.join(',')} retina ${retina}`).toBe(32 * 32);
+        // the C++ twin in the addon (CI builds it) accumulates the same way
+        if (!nativeKernelsAvailable()) throw new Error('the native addon is not built (npm run native:build)');
+        const [c] = nativeAssembleMasksCompact(protos, 3, 16, 16, Float32Array.of(1, 1, 1), [8, 8, 40, 40], g, { retina });
+        expect(expandMask(c!).data, `native, order ${order.join(',')} retina ${retina}`).toEqual(m!.data);
+      }
     }
   });
 });

@@ -2,13 +2,13 @@
  * Ground-truth loaders on the real coco128 fixture (official JSON and the Ultralytics YOLO
  * labels of the same 128 images), plus the minimal YAML reader.
  */
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evaluateCoco } from '../lib/eval/cocoeval.js';
 import { COCO80_CATEGORY_IDS, imageToLabelPath, loadCocoJson, loadGroundTruth, loadYoloDataset, parseLabelFile } from '../lib/eval/dataset.js';
-import { parseYaml } from '../lib/eval/yaml.js';
+import { parseDatasetYaml } from '../lib/eval/yaml.js';
 import type { CocoAnnotation, CocoDetection } from '../lib/eval/types.js';
 import { fixture } from './fixtures.js';
 
@@ -139,44 +139,110 @@ describe('label lines', () => {
   });
 });
 
-describe('parseYaml (Ultralytics subset)', () => {
-  it('reads scalars, comments, block maps, block lists and flow collections', () => {
-    const y = parseYaml(
+// Minimal excerpts written to reproduce the constructs of Ultralytics' own dataset files
+// (ultralytics/cfg/datasets coco.yaml, lvis.yaml, coco128.yaml; not copied: AGPL text): emoji and
+// box-drawing comments, `key: value # comment`, index maps of names with slashes, quotes and
+// apostrophes, a `download: |` Python block scalar holding quotes, # and a multi-line list.
+const COCO_LIKE = [
+  '# Ultralytics 🚀 AGPL-3.0 License - https://ultralytics.com/license',
+  '# parent',
+  '# ├── ultralytics',
+  '# └── datasets',
+  '#     └── coco ← downloads here (20.3 GB)',
+  '',
+  'path: coco # dataset root dir',
+  "train: train2017.txt # train images (relative to 'path') 118287 images",
+  'val: val2017.txt # val images',
+  'test: test-dev2017.txt # 20288 of 40670 images, submit via https://cocodataset.org/#detection-eval',
+  '',
+  '# Classes',
+  'names:',
+  '  0: person',
+  '  9: traffic light',
+  "  381: dollhouse/doll's house",
+  '  137: bow-tie/bowtie',
+  '  45: Band Aid',
+  '',
+  '# Download script/URL (optional)',
+  'download: |',
+  '  from pathlib import Path',
+  '',
+  '  # Download labels',
+  '  dir = Path(yaml["path"])  # dataset root dir',
+  "  urls = ['http://images.cocodataset.org/zips/train2017.zip',  # 19G, 118k images",
+  "          'http://images.cocodataset.org/zips/val2017.zip']  # 1G, 5k images",
+  '  download(urls, dir=dir / "images", threads=3)',
+  '',
+].join('\n');
+
+describe('dataset YAML (the yaml package) on what Ultralytics dataset files contain', () => {
+  it('reads comments, index maps of names and a download block scalar verbatim', () => {
+    const y = parseDatasetYaml(COCO_LIKE, 'coco.yaml');
+    expect(y.path).toBe('coco');
+    expect(y.train).toBe('train2017.txt');
+    expect(y.test).toBe('test-dev2017.txt');
+    expect(y.names).toEqual({ 0: 'person', 9: 'traffic light', 381: "dollhouse/doll's house", 137: 'bow-tie/bowtie', 45: 'Band Aid' });
+    // a literal block scalar: lines kept as written, the blank line too, one final newline
+    expect(y.download).toBe(
       [
-        '# comment',
-        'path: ../datasets/coco  # trailing',
-        "train: 'images/train2017'",
-        'val: [images/a, images/b]',
+        'from pathlib import Path',
+        '',
+        '# Download labels',
+        'dir = Path(yaml["path"])  # dataset root dir',
+        "urls = ['http://images.cocodataset.org/zips/train2017.zip',  # 19G, 118k images",
+        "        'http://images.cocodataset.org/zips/val2017.zip']  # 1G, 5k images",
+        'download(urls, dir=dir / "images", threads=3)',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('reads multi-line flow lists and maps, block lists with a comment after the key, anchors and aliases', () => {
+    const y = parseDatasetYaml(
+      [
+        'train: # train images (relative to path)',
+        '  - images/train2012',
+        '  - images/train2007',
+        'val: [images/val2012,',
+        '      images/val2007]',
+        "names: ['person', 'bicycle',",
+        "  'car']",
+        'inline: {0: a,',
+        '  1: "b # c"}',
+        'base: &root ../datasets/voc',
+        'path: *root',
         'nc: 3',
         'download: null',
         'flag: true',
-        'names:',
-        '  0: person',
-        "  1: 'traffic light'",
-        '  2: "a # b"',
-        'other:',
-        '  - x',
-        '  - 2',
-        'inline: {0: a, 1: b}',
       ].join('\n'),
+      'voc.yaml',
     );
     expect(y).toEqual({
-      path: '../datasets/coco',
-      train: 'images/train2017',
-      val: ['images/a', 'images/b'],
+      train: ['images/train2012', 'images/train2007'],
+      val: ['images/val2012', 'images/val2007'],
+      names: ['person', 'bicycle', 'car'],
+      inline: { 0: 'a', 1: 'b # c' },
+      base: '../datasets/voc',
+      path: '../datasets/voc',
       nc: 3,
       download: null,
       flag: true,
-      names: { 0: 'person', 1: 'traffic light', 2: 'a # b' },
-      other: ['x', 2],
-      inline: { 0: 'a', 1: 'b' },
     });
   });
 
-  it('reports what it does not support', () => {
-    expect(() => parseYaml('a:\n  b:\n    c: 1')).toThrow(expect.objectContaining({ code: 'ERR_DATASET' }));
-    expect(() => parseYaml('  indented: 1')).toThrow(/line 1/);
-    expect(() => parseYaml('just text')).toThrow(expect.objectContaining({ code: 'ERR_DATASET' }));
-    expect(() => parseYaml('a: [1, 2')).toThrow(expect.objectContaining({ code: 'ERR_DATASET' }));
+  it('reads the fixtures coco128.yaml (as Ultralytics ships it)', () => {
+    const path = fixture('coco128', 'coco128.yaml');
+    const y = parseDatasetYaml(readFileSync(path, 'utf8'), path);
+    const names = y.names as Record<string, string>;
+    expect(Object.keys(names)).toHaveLength(80);
+    expect([names[0], names[9], names[79]]).toEqual(['person', 'traffic light', 'toothbrush']);
+  });
+
+  it('reports invalid YAML and non-mapping documents as ERR_DATASET naming the file and the line', () => {
+    expect(() => parseDatasetYaml('a: [1, 2', 'x.yaml')).toThrow(expect.objectContaining({ code: 'ERR_DATASET', message: expect.stringMatching(/^x\.yaml is not valid YAML: .*line 1/) }));
+    expect(() => parseDatasetYaml('a:\n  b: 1\n c: 2', 'y.yaml')).toThrow(expect.objectContaining({ code: 'ERR_DATASET', message: expect.stringMatching(/y\.yaml .*line 3/) }));
+    expect(() => parseDatasetYaml('just text', 'z.yaml')).toThrow(expect.objectContaining({ code: 'ERR_DATASET', message: expect.stringContaining('z.yaml must hold a YAML mapping') }));
+    expect(() => parseDatasetYaml('', 'e.yaml')).toThrow(/holds nothing/);
+    expect(() => parseDatasetYaml('a: 1\na: 2', 'd.yaml')).toThrow(expect.objectContaining({ code: 'ERR_DATASET' })); // duplicate key
   });
 });

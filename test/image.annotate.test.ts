@@ -53,7 +53,16 @@ describe('annotateImage', () => {
     const plain = await sharp(await annotateImage(img, [], { format: 'png' })).raw().toBuffer();
     expect(plain.every((v) => v === 30)).toBe(true);
     const png = await annotateImage(img, [{ box: [0, 0, 64, 48], score: 1, classId: 4584, label: 'x' }], { format: 'png' });
-    expect((await sharp(png).metadata()).width).toBe(64);
+    const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+    expect([info.width, info.height]).toEqual([64, 48]);
+    const px = (x: number, y: number) => Array.from(data.subarray((y * 64 + x) * info.channels, (y * 64 + x) * info.channels + 3));
+    const colour = [...PALETTE[4584 % PALETTE.length]!]; // class ids wrap around the palette
+    expect(px(32, 47)).toEqual(colour); // bottom outline (2 px wide at this size)
+    expect(px(63, 30)).toEqual(colour); // right outline
+    expect(px(32, 30)).toEqual([30, 30, 30]); // inside the box, below the label: untouched
+    // no room above the box: the label (16 px high, 49 wide for "x 1.00") goes inside, at the top
+    expect(px(47, 14)).toEqual(colour);
+    expect(px(52, 14)).toEqual([30, 30, 30]);
   });
 
   it('rejects bad inputs', async () => {

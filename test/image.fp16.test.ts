@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { U8_TO_FLOAT, U8_TO_HALF, floatToHalf, fromHalfArray, halfToFloat, toHalfArray } from '../lib/image/fp16.js';
+import { FLOAT16_MAX, U8_TO_FLOAT, U8_TO_HALF, floatToHalf, fromHalfArray, halfToFloat, toHalfArray, toHalfArrayClamped } from '../lib/image/fp16.js';
 
 describe('fp16 conversions', () => {
   it('encodes well-known values', () => {
@@ -70,6 +70,14 @@ describe('fp16 conversions', () => {
     // a subarray view keeps its own offset
     const view = f32.subarray(3, 9);
     expect(Array.from(toHalfArray(view))).toEqual(Array.from(halves.subarray(3, 9)));
+  });
+
+  it('the clamped array conversion keeps finite values finite (±65504) and leaves the rest as toHalfArray', () => {
+    expect(Array.from(toHalfArrayClamped([1e6, -1e6, 3, 65519, Infinity, -Infinity]))).toEqual([0x7bff, 0xfbff, 0x4200, 0x7bff, 0x7c00, 0xfc00]);
+    expect(halfToFloat(toHalfArrayClamped([NaN])[0]!)).toBeNaN();
+    expect(FLOAT16_MAX).toBe(halfToFloat(0x7bff));
+    const inRange = Float32Array.from([0, -0, 1.5, -3.25, 2 ** -24, 1 / 3, 65504]);
+    expect(Array.from(toHalfArrayClamped(inRange))).toEqual(Array.from(toHalfArray(inRange)));
   });
 
   it('the uint8 lookup tables hold p / 255, correctly rounded', () => {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel } from '../lib/index.js';
-import { E2E_ROWS, PROMPT_FREE_HOT, syntheticTestModelSpecs } from '../lib/onnx/test-models.js';
-import { endToEndHeadSpec, makeSyntheticHeadModel, rawHeadDefaultBox } from '../lib/onnx/generate.js';
+import { E2E_ROWS, PROMPT_FREE_HOT, syntheticTestModelSpecs } from './synthetic/test-models.js';
+import { endToEndHeadSpec, makeSyntheticHeadModel, rawHeadDefaultBox } from './synthetic/generate.js';
 import { letterboxGeometry } from '../lib/image/letterbox.js';
 
 /**

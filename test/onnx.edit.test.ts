@@ -5,8 +5,8 @@ import {
   DataType,
   addIntermediateOutputs,
   convertToFp16,
-  float32ArrayToHalf,
-  halfArrayToFloat32,
+  toHalfArrayClamped,
+  fromHalfArray,
   listNodes,
   loadOnnxFile,
   makeModel,
@@ -165,9 +165,9 @@ describe('FP16 conversion', () => {
     expect(d.inputs[0]!.dtype).toBe('float16');
     expect(d.outputs.map((o) => o.dtype)).toEqual(['float16', 'int64']);
     expect(opCounts(fp16).Cast).toBe(1); // only the model's own Cast, now to FLOAT16
-    const x = float32ArrayToHalf([0.5, 1, 1.5, 2]);
+    const x = toHalfArrayClamped([0.5, 1, 1.5, 2]);
     const out = await run(fp16, { images: new ort.Tensor('float16', x, [1, 4]) });
-    const y = halfArrayToFloat32(out.y!.data as Uint16Array);
+    const y = fromHalfArray(out.y!.data as Uint16Array);
     expect(Array.from(y)).toEqual([65504, 2, 4.5, 8]); // 1e6 was clamped to the fp16 maximum
     expect(Array.from(out.n!.data as BigInt64Array)).toEqual([1n, 4n]);
   });

@@ -1,17 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import {
-  endToEndHeadSpec,
-  makeProtos,
-  makeSyntheticHeadModel,
-  parseUltralyticsMetadata,
-  rawHeadValues,
-  readModelDescription,
-  readOnnx,
-  type RawHeadSpec,
-  writeSyntheticTestModels,
-  PROMPT_FREE_HOT,
-} from '../lib/onnx/index.js';
+import { parseUltralyticsMetadata, readModelDescription, readOnnx } from '../lib/onnx/index.js';
+import { endToEndHeadSpec, makeProtos, makeSyntheticHeadModel, rawHeadValues, type RawHeadSpec } from './synthetic/generate.js';
+import { writeSyntheticTestModels, PROMPT_FREE_HOT } from './synthetic/test-models.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -156,7 +147,7 @@ describe('synthetic prompt-free YOLOE raw head (4,585 classes)', () => {
   });
 });
 
-describe('the synthetic test model set (scripts/generate-test-models.mjs)', () => {
+describe('the synthetic test model set (test/synthetic/test-models.ts)', () => {
   it('writes four models that describe themselves and run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'yoloe-models-'));
     const paths = writeSyntheticTestModels(dir);

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { ProtoReader, ProtoWriter, packedField, readRepeated, WIRE_FIXED32, WIRE_LENGTH, WIRE_VARINT } from '../lib/onnx/protobuf.js';
-import { float32ToHalfBits, halfBitsToFloat32, float32ArrayToHalf } from '../lib/onnx/half.js';
 import { YoloeTrtError } from '../lib/errors.js';
 
 function bytesOf(write: (w: ProtoWriter) => void): Uint8Array {
@@ -42,12 +41,8 @@ describe('protobuf varints', () => {
 
   it('rejects truncated and over-long varints with ERR_MODEL_FORMAT', () => {
     expect(() => new ProtoReader(Uint8Array.of(0x80, 0x80)).readVarint()).toThrow(YoloeTrtError);
-    expect(() => new ProtoReader(new Uint8Array(11).fill(0x80)).readVarintBig()).toThrow(/longer than 10 bytes/);
-    try {
-      new ProtoReader(Uint8Array.of(0x80)).readVarint();
-    } catch (e) {
-      expect((e as YoloeTrtError).code).toBe('ERR_MODEL_FORMAT');
-    }
+    expect(() => new ProtoReader(new Uint8Array(11).fill(0x80)).readVarintBig()).toThrow(expect.objectContaining({ code: 'ERR_MODEL_FORMAT', message: expect.stringMatching(/longer than 10 bytes/) }));
+    expect(() => new ProtoReader(Uint8Array.of(0x80)).readVarint()).toThrow(expect.objectContaining({ code: 'ERR_MODEL_FORMAT' }));
   });
 });
 
@@ -118,33 +113,5 @@ describe('protobuf fixed and length-delimited fields', () => {
     expect(pieces.length).toBe(4);
     expect(Buffer.concat(pieces)).toEqual(Buffer.from(bytes));
     expect(() => new ProtoReader(Uint8Array.of(0x0b)).skip(1, 3, 0)).toThrow(/wire type 3/);
-  });
-});
-
-describe('half precision', () => {
-  it('converts exactly representable values and rounds to nearest even', () => {
-    const cases: [number, number][] = [[0, 0x0000], [1, 0x3c00], [-2, 0xc000], [65504, 0x7bff], [2 ** -24, 0x0001], [2 ** -14, 0x0400], [0.5, 0x3800], [Infinity, 0x7c00]];
-    for (const [v, bits] of cases) {
-      expect(float32ToHalfBits(v)).toBe(bits);
-      expect(halfBitsToFloat32(bits)).toBe(v);
-    }
-    // 1 + 2^-11 is a tie between 1 and 1 + 2^-10: even mantissa (1) wins
-    expect(float32ToHalfBits(1 + 2 ** -11)).toBe(0x3c00);
-    expect(float32ToHalfBits(1 + 3 * 2 ** -11)).toBe(0x3c02);
-    expect(Number.isNaN(halfBitsToFloat32(float32ToHalfBits(NaN)))).toBe(true);
-    expect(float32ToHalfBits(1e6)).toBe(0x7c00);
-  });
-
-  it('clamps out-of-range values to ±65504 when converting arrays', () => {
-    expect([...float32ArrayToHalf([1e6, -1e6, 3])]).toEqual([0x7bff, 0xfbff, 0x4200]);
-  });
-
-  it('round-trips every half value through float32', () => {
-    const mismatches: number[] = [];
-    for (let bits = 0; bits < 0x10000; bits++) {
-      const v = halfBitsToFloat32(bits);
-      if (!Number.isNaN(v) && float32ToHalfBits(v) !== bits) mismatches.push(bits);
-    }
-    expect(mismatches).toEqual([]);
   });
 });

@@ -66,18 +66,22 @@ for (const file of ['reference-yolov8n_640.json', 'reference-yolov8n-seg_320.jso
         expect(result.detections.map((d) => d.classId)).toEqual(ref.detections.map((d) => d.classId));
         result.detections.forEach((d, i) => {
           const r = ref.detections[i]!;
-          expect(Math.abs(d.score - r.score)).toBeLessThan(1e-4);
-          d.box.forEach((v, k) => expect(Math.abs(v - r.box[k]!)).toBeLessThanOrEqual(1));
+          // Tolerances are what is achieved, with a small margin: over the 139 detections the
+          // largest differences measured were 1.4e-6 in score and 1.8e-4 px in a box coordinate
+          // (the network's own output differs by float32 ulps from the reference's ONNX Runtime run)
+          expect(Math.abs(d.score - r.score)).toBeLessThanOrEqual(4e-6);
+          d.box.forEach((v, k) => expect(Math.abs(v - r.box[k]!)).toBeLessThanOrEqual(1e-3));
           if (r.rle) {
             const refMask = fromCounts(r.rle, ref.height, ref.width);
-            expect(iou(d.mask!.data, refMask)).toBeGreaterThanOrEqual(0.98);
+            // 57 of 63 masks identical, the lowest IoU 0.9953 (pixels whose logit is within ulps of 0)
+            expect(iou(d.mask!.data, refMask)).toBeGreaterThanOrEqual(0.99);
           }
         });
         if (ref.detections.some((r) => r.retinaRle)) {
           const retina = await model.detect(imagePath(ref.image), { retina: true });
           retina.detections.forEach((d, i) => {
             const refMask = fromCounts(ref.detections[i]!.retinaRle!, ref.height, ref.width);
-            expect(iou(d.mask!.data, refMask)).toBeGreaterThanOrEqual(0.98);
+            expect(iou(d.mask!.data, refMask)).toBeGreaterThanOrEqual(0.99);
           });
         }
       });

@@ -21,10 +21,6 @@ const commands: Record<string, { run: () => Promise<Command>; usage: string }> =
   demo: { run: async () => demoCommand, usage: demoUsage },
 };
 
-export function registerCommand(name: string, run: () => Promise<Command>, usage: string): void {
-  commands[name] = { run, usage };
-}
-
 function usage(): string {
   return `Usage: yoloe-trt <command> [options]\n\n${Object.values(commands).map((c) => c.usage).join('\n\n')}\n`;
 }

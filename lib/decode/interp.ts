@@ -32,11 +32,6 @@ export function linearAxis(inSize: number, outSize: number): LinearAxis {
   return { i0, i1, w0, w1 };
 }
 
-/** ATen's 1-D step: a*w0 + b*w1, each product and the sum rounded to float32. */
-export function lerp32(a: number, b: number, w0: number, w1: number): number {
-  return f32(f32(a * w0) + f32(b * w1));
-}
-
 /** The output indices whose two samples touch [lo, hi) of the input: a contiguous [start, end) since i0/i1 never decrease. */
 export function outputSpan(axis: LinearAxis, lo: number, hi: number): [number, number] {
   const n = axis.i0.length;

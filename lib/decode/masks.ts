@@ -22,7 +22,6 @@ export interface MaskOptions {
   retina?: boolean;
 }
 
-/** The full-image bitmap of a compact mask. */
 /**
  * A full-image mask that stores only its box region: `data` (the whole image, row-major) is
  * built on first access and kept. Decoding computes only the pixels inside each box; a caller

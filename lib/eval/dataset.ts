@@ -8,7 +8,7 @@ import { basename, dirname, extname, isAbsolute, join, resolve, sep } from 'node
 import sharp from 'sharp';
 import { YoloeTrtError } from '../errors.js';
 import type { CocoAnnotation, CocoCategory, CocoGroundTruth, CocoImage } from './types.js';
-import { parseYaml, type YamlValue } from './yaml.js';
+import { parseDatasetYaml, type YamlValue } from './yaml.js';
 import { checkKnownKeys } from '../validate.js';
 import { checkSourceFile } from '../fs/source-file.js';
 
@@ -134,7 +134,7 @@ export interface YoloDatasetOptions {
  */
 export async function loadYoloDataset(yamlPath: string, options: YoloDatasetOptions = {}): Promise<GroundTruthDataset> {
   const split = options.split ?? 'val';
-  const yaml = parseYaml(readText(yamlPath, 'Dataset YAML'));
+  const yaml = parseDatasetYaml(readText(yamlPath, 'Dataset YAML'), yamlPath);
   const root = resolve(dirname(resolve(yamlPath)), typeof yaml.path === 'string' ? yaml.path : '.');
   const names = readNames(yaml.names, yamlPath);
   const splitValue = yaml[split];

@@ -1,7 +1,8 @@
 /**
  * IEEE 754 half precision (binary16) carried as raw bits in a number / Uint16Array, the way
- * `Tensor` stores float16 data. Conversions round to nearest, ties to even, keep subnormals,
- * signed zeros, infinities and NaN.
+ * `Tensor` and ONNX float16 tensors store it; the one copy used by the preprocessing, the
+ * decoders and the ONNX layer (fp16 initializers, FP16 conversion). Conversions round to
+ * nearest, ties to even, keep subnormals, signed zeros, infinities and NaN.
  */
 
 const TWO_POW_24 = 2 ** 24;
@@ -71,6 +72,22 @@ function float32BitsToHalf(x: number): number {
   // a carry out of the mantissa bumps the exponent, and up to infinity, which is right
   if (rem > 0x1000 || (rem === 0x1000 && (h & 1) === 1)) h++;
   return sign | h;
+}
+
+/** The largest finite half value. */
+export const FLOAT16_MAX = 65504;
+
+/**
+ * float32 values -> fp16 bits with finite values clamped to ±65504 first, so that none
+ * overflows to infinity (what an FP16 conversion of a model's weights needs).
+ */
+export function toHalfArrayClamped(values: ArrayLike<number>): Uint16Array {
+  const out = new Uint16Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = Math.fround(values[i]!);
+    out[i] = floatToHalf(Number.isFinite(v) ? Math.max(-FLOAT16_MAX, Math.min(FLOAT16_MAX, v)) : v);
+  }
+  return out;
 }
 
 /** Float32Array -> fp16 bits, element by element. */

@@ -46,8 +46,3 @@ export function loadAddon(): AddonStatus {
   }
   return cached;
 }
-
-/** The binding, or null when the addon is absent. */
-export function nativeBinding(): NativeBinding | null {
-  return loadAddon().binding;
-}

@@ -195,8 +195,3 @@ export function nativeAbsHistogram(values: Float32Array, counts: Float64Array, r
   const b = binding();
   return callNative(() => b.histogram({ values, counts, range }));
 }
-
-export async function nativeAbsHistogramAsync(values: Float32Array, counts: Float64Array, range: number): Promise<NativeHistogramStats> {
-  const b = binding();
-  return callNativeAsync(() => b.histogramAsync({ values, counts, range }));
-}

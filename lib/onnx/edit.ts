@@ -5,7 +5,7 @@
  */
 import { YoloeTrtError, invalidOption } from '../errors.js';
 import { attribute, node as makeNode } from './build.js';
-import { float32ArrayToHalf } from './half.js';
+import { toHalfArrayClamped } from '../image/fp16.js';
 import { inferElemTypes } from './infer-types.js';
 import { DataType, type GraphProto, type NodeProto, type OnnxModel, type TensorProto, type ValueInfoProto } from './proto-types.js';
 import { makeTensor, tensorToFloat32 } from './tensor.js';
@@ -97,7 +97,7 @@ const isQuantizedOp = (op: string) => op.startsWith('QLinear') || op.endsWith('I
 type Precision = 'h' | 'f';
 
 function tensorToHalf(t: TensorProto): TensorProto {
-  const half = makeTensor(t.name ?? '', 'float16', t.dims.map(Number), float32ArrayToHalf(tensorToFloat32(t)));
+  const half = makeTensor(t.name ?? '', 'float16', t.dims.map(Number), toHalfArrayClamped(tensorToFloat32(t)));
   if (t.docString !== undefined) half.docString = t.docString;
   return half;
 }
@@ -242,7 +242,7 @@ function retypeFloatProducer(n: NodeProto): NodeProto | undefined {
     if (op === 'Constant' && scalar) {
       const values = scalar.name === 'value_float' ? [scalar.f ?? 0] : scalar.floats;
       const dims = scalar.name === 'value_float' ? [] : [values.length];
-      return { ...n, attribute: [attribute('value', makeTensor('', 'float16', dims, float32ArrayToHalf(values)))] };
+      return { ...n, attribute: [attribute('value', makeTensor('', 'float16', dims, toHalfArrayClamped(values)))] };
     }
   }
   return undefined;

@@ -143,7 +143,15 @@ export function parsePythonLiteral(text: string): PyValue {
   return new LiteralParser(text).parseDocument();
 }
 
-/** Python's repr of a str: single quotes unless the text holds ' and no ". */
+// CPython's str.isprintable() is false for categories Cc, Cf, Cs, Co, Cn, Zl, Zp and Zs (except
+// the ASCII space): repr escapes exactly those (matched per code point; lone surrogates are Cs).
+const NOT_PRINTABLE = /^[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]$/u;
+
+/**
+ * CPython's repr of a str: single quotes unless the text holds ' and no "; backslash, the quote,
+ * \n \r \t escaped; other non-printable characters as \xhh, \uhhhh or \Uhhhhhhhh. (Which code
+ * points are printable follows this Node's Unicode database, which may be newer than Python's.)
+ */
 export function pythonStringRepr(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
   let out = quote;
@@ -154,10 +162,16 @@ export function pythonStringRepr(s: string): string {
     else if (ch === '\n') out += '\\n';
     else if (ch === '\r') out += '\\r';
     else if (ch === '\t') out += '\\t';
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else if (code < 0x20 || (code >= 0x7f && NOT_PRINTABLE.test(ch))) out += pythonEscape(code);
     else out += ch;
   }
   return out + quote;
+}
+
+function pythonEscape(code: number): string {
+  if (code < 0x100) return `\\x${code.toString(16).padStart(2, '0')}`;
+  if (code < 0x10000) return `\\u${code.toString(16).padStart(4, '0')}`;
+  return `\\U${code.toString(16).padStart(8, '0')}`;
 }
 
 /** Python's repr of a value; object keys that are integers are written as ints. */

@@ -3,7 +3,7 @@
  */
 import { YoloeTrtError } from '../errors.js';
 import type { TensorDtype } from '../types.js';
-import { halfBitsToFloat32 } from './half.js';
+import { halfToFloat } from '../image/fp16.js';
 import { DataType, type TensorProto } from './proto-types.js';
 
 const DTYPE_TO_ONNX: Record<TensorDtype, number> = {
@@ -72,7 +72,7 @@ export function tensorToFloat32(t: TensorProto): Float32Array {
         // one copy through an aligned buffer: the view into the file may be unaligned
         out.set(new Float32Array(raw.slice().buffer));
         break;
-      case DataType.FLOAT16: for (let i = 0; i < count; i++) out[i] = halfBitsToFloat32(view.getUint16(i * 2, true)); break;
+      case DataType.FLOAT16: for (let i = 0; i < count; i++) out[i] = halfToFloat(view.getUint16(i * 2, true)); break;
       case DataType.INT8: for (let i = 0; i < count; i++) out[i] = view.getInt8(i); break;
       case DataType.UINT8: case DataType.BOOL: for (let i = 0; i < count; i++) out[i] = view.getUint8(i); break;
       case DataType.INT32: for (let i = 0; i < count; i++) out[i] = view.getInt32(i * 4, true); break;
@@ -85,7 +85,7 @@ export function tensorToFloat32(t: TensorProto): Float32Array {
   let values: ArrayLike<number>;
   switch (type) {
     case DataType.FLOAT: values = t.floatData; break;
-    case DataType.FLOAT16: values = Float32Array.from(t.int32Data, (b) => halfBitsToFloat32(b & 0xffff)); break;
+    case DataType.FLOAT16: values = Float32Array.from(t.int32Data, (b) => halfToFloat(b & 0xffff)); break;
     case DataType.INT8: case DataType.UINT8: case DataType.INT32: case DataType.BOOL: values = t.int32Data; break;
     case DataType.INT64: values = t.int64Data.map(Number); break;
     case DataType.DOUBLE: values = t.doubleData; break;

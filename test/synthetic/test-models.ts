@@ -1,12 +1,12 @@
 /**
  * The set of synthetic head models the project tests against (written by
- * scripts/generate-test-models.mjs, or generated in memory by tests): one per YOLOE layout with
+ * writeSyntheticTestModels, or generated in memory by tests): one per YOLOE layout with
  * no real checkpoint here, with known content.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { endToEndHeadSpec, makeSyntheticHeadModel, type EndToEndRow, type HotScore, type SyntheticHeadSpec } from './generate.js';
-import { formatUltralyticsMetadata } from './metadata.js';
+import { formatUltralyticsMetadata } from '../../lib/onnx/metadata.js';
 
 /** Detections planted in the end-to-end models (network-input pixels, 640 x 640). */
 export const E2E_ROWS: EndToEndRow[] = [

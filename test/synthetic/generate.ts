@@ -5,12 +5,12 @@
  * chose. Every output depends on the input (`+ 0 * mean(images)`), so ONNX Runtime really
  * consumes the image and cannot fold the graph into constants.
  */
-import { YoloeTrtError } from '../errors.js';
-import { initializer, makeModel, node, valueInfo } from './build.js';
-import { formatUltralyticsMetadata } from './metadata.js';
-import { writeOnnx } from './model.js';
-import type { NodeProto, TensorProto, ValueInfoProto } from './proto-types.js';
-import { elementCount } from './tensor.js';
+import { YoloeTrtError } from '../../lib/errors.js';
+import { initializer, makeModel, node, valueInfo } from '../../lib/onnx/build.js';
+import { formatUltralyticsMetadata } from '../../lib/onnx/metadata.js';
+import { writeOnnx } from '../../lib/onnx/model.js';
+import type { NodeProto, TensorProto, ValueInfoProto } from '../../lib/onnx/proto-types.js';
+import { elementCount } from '../../lib/onnx/tensor.js';
 
 export interface SyntheticOutput {
   name: string;

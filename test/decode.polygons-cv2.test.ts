@@ -1,0 +1,35 @@
+/**
+ * maskToPolygons against cv2.findContours(RETR_EXTERNAL, CHAIN_APPROX_SIMPLE) on 200 random masks
+ * (noise, blobs with holes, nested rings, lines, one-pixel and border-touching shapes): the same
+ * polygons, point for point, starting at the same point. OpenCV's contour order is its own
+ * (reverse raster order of the start points) and ours is largest first, so they are compared
+ * as sets ordered by start point. Golden from
+ *   /usr/bin/python3 test/golden/make-polygons-golden.py > test/golden/polygons-cv2.json
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { maskToPolygons } from '../lib/decode/polygons.js';
+
+interface Case { width: number; height: number; bits: string; contours: number[][] }
+const golden = JSON.parse(readFileSync(join(import.meta.dirname, 'golden', 'polygons-cv2.json'), 'utf8')) as { cases: Case[] };
+
+function unpack(c: Case): Uint8Array {
+  const packed = Buffer.from(c.bits, 'base64');
+  const data = new Uint8Array(c.width * c.height);
+  for (let i = 0; i < data.length; i++) data[i] = (packed[i >> 3]! >> (7 - (i & 7))) & 1;
+  return data;
+}
+
+const byStart = (a: number[], b: number[]) => a[1]! - b[1]! || a[0]! - b[0]!;
+
+describe('maskToPolygons equals cv2.findContours(RETR_EXTERNAL, CHAIN_APPROX_SIMPLE)', () => {
+  it('has 200 masks with 1 to many contours', () => {
+    expect(golden.cases).toHaveLength(200);
+    expect(golden.cases.filter((c) => c.contours.length > 3).length).toBeGreaterThan(30);
+  });
+  it.each(golden.cases.map((c, i) => [i, c] as const))('mask %i', (_i, c) => {
+    const polys = maskToPolygons({ width: c.width, height: c.height, data: unpack(c) });
+    expect([...polys].sort(byStart)).toEqual([...c.contours].sort(byStart));
+  });
+});
