@@ -31,19 +31,29 @@ function npyHeader(bytes: Uint8Array, path: string): { descr: string; fortran: b
   return { descr, fortran, shape, offset: start + headerLen };
 }
 
-/** float32 [K, D] or [1, K, D] from a .npy file (little-endian, C order). */
-function fromNpy(bytes: Uint8Array, path: string): ClassEmbeddings {
+/**
+ * A little-endian float32, C-order NumPy array from the bytes of an `.npy` file (versions 1-3).
+ * @throws YoloeTrtError ERR_INVALID_OPTION naming `path` and what is wrong.
+ */
+export function parseNpyFloat32(bytes: Uint8Array, path: string): { shape: number[]; data: Float32Array } {
   const { descr, fortran, shape, offset } = npyHeader(bytes, path);
   if (descr !== '<f4') throw fileError(path, `its dtype is ${descr}, not float32 (<f4): save with .astype(np.float32)`);
   if (fortran) throw fileError(path, 'it is in Fortran order: save np.ascontiguousarray(x)');
-  const dims = shape.length === 3 && shape[0] === 1 ? shape.slice(1) : shape;
-  if (dims.length !== 2 || !dims.every((d) => Number.isInteger(d) && d > 0)) throw fileError(path, `its shape is (${shape.join(', ')})`);
-  const [count, dim] = dims as [number, number];
-  const length = count * dim;
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0)) throw fileError(path, `its shape is (${shape.join(', ')})`);
+  const length = shape.reduce((a, b) => a * b, 1);
   if (bytes.length - offset < length * 4) throw fileError(path, `it holds ${bytes.length - offset} data bytes for a (${shape.join(', ')}) float32 array`);
-  // a copy: the file's buffer offset need not be 4-byte aligned
-  const data = new Float32Array(bytes.slice(offset, offset + length * 4).buffer);
-  return { data, count, dim };
+  // a copy: the data offset need not be 4-byte aligned (and a Buffer's slice() would share its pool)
+  const copy = new Uint8Array(length * 4);
+  copy.set(bytes.subarray(offset, offset + length * 4));
+  return { shape, data: new Float32Array(copy.buffer) };
+}
+
+/** float32 [K, D] or [1, K, D] from a .npy file. */
+function fromNpy(bytes: Uint8Array, path: string): ClassEmbeddings {
+  const { shape, data } = parseNpyFloat32(bytes, path);
+  const dims = shape.length === 3 && shape[0] === 1 ? shape.slice(1) : shape;
+  if (dims.length !== 2 || !dims.every((d) => d > 0)) throw fileError(path, `its shape is (${shape.join(', ')}), not [K, D] or [1, K, D]`);
+  return { data, count: dims[0]!, dim: dims[1]! };
 }
 
 function fromJson(text: string, path: string): EmbeddingsFile {
