@@ -90,27 +90,71 @@ CandidateList scan(const T* image, const HeadShape& shape, const ScanOptions& op
     for (int a = 0; a < n; a++) bestClassOf(image, s, a, nc, threshold, &bestScore[static_cast<size_t>(a)], &bestClass[static_cast<size_t>(a)]);
   }
 
-  CandidateList out;
-  float box[4];
+  // candidates stream through a bounded top-maxNms store: memory is O(min(maxNms, candidates)),
+  // whatever conf and multiLabel let through; an entry's scan position says its anchor and class
+  TopCandidates top(opts.maxNms);
   for (int a = 0; a < n; a++) {
     if (!(bestScore[static_cast<size_t>(a)] > threshold)) continue;
-    const T* p = image + a * s.anchor;
-    xywhToXyxy(headValue(p), headValue(p + s.channel), headValue(p + 2 * s.channel), headValue(p + 3 * s.channel), box);
     if (!opts.multiLabel) {
-      const int c = bestClass[static_cast<size_t>(a)];
-      if (allowed(c)) push(out, box, bestScore[static_cast<size_t>(a)], c, a);
+      if (allowed(bestClass[static_cast<size_t>(a)])) top.offer(bestScore[static_cast<size_t>(a)], a);
       continue;
     }
+    const T* p = image + a * s.anchor;
     for (int c = 0; c < nc; c++) {
       const float v = headValue(p + (4 + static_cast<int64_t>(c)) * s.channel);
-      if (v > threshold && allowed(c)) push(out, box, v, c, a);
+      if (v > threshold && allowed(c)) top.offer(v, static_cast<int64_t>(a) * nc + c);
     }
   }
-  capCandidates(out, opts.maxNms);
+
+  CandidateList out;
+  const std::vector<TopCandidates::Entry> kept = top.take();
+  out.boxes.reserve(4 * kept.size());
+  out.scores.reserve(kept.size());
+  out.classIds.reserve(kept.size());
+  out.indices.reserve(kept.size());
+  float box[4];
+  for (const TopCandidates::Entry& e : kept) {
+    const int a = static_cast<int>(opts.multiLabel ? e.seq / nc : e.seq);
+    const int c = opts.multiLabel ? static_cast<int>(e.seq % nc) : bestClass[static_cast<size_t>(a)];
+    const T* p = image + a * s.anchor;
+    xywhToXyxy(headValue(p), headValue(p + s.channel), headValue(p + 2 * s.channel), headValue(p + 3 * s.channel), box);
+    push(out, box, e.score, c, a);
+  }
   return out;
 }
 
 }  // namespace
+
+TopCandidates::TopCandidates(int64_t capacity) : capacity_(capacity) {
+  if (capacity < 0) throw Error("ERR_INVALID_OPTION", "maxNms must be >= 0");
+}
+
+bool TopCandidates::better(const Entry& a, const Entry& b) { return a.score > b.score || (a.score == b.score && a.seq < b.seq); }
+
+void TopCandidates::offer(float score, int64_t seq) {
+  if (static_cast<int64_t>(entries_.size()) < capacity_) {
+    entries_.push_back(Entry{score, seq});
+    return;
+  }
+  if (capacity_ == 0) return;
+  if (!heap_) {
+    // full for the first time: the worst kept entry goes to the front (a heap ordered by better())
+    std::make_heap(entries_.begin(), entries_.end(), better);
+    heap_ = true;
+  }
+  // seq grows along the scan, so a newcomer beats the worst kept only with a strictly higher score
+  if (!(score > entries_.front().score)) return;
+  std::pop_heap(entries_.begin(), entries_.end(), better);
+  entries_.back() = Entry{score, seq};
+  std::push_heap(entries_.begin(), entries_.end(), better);
+}
+
+std::vector<TopCandidates::Entry> TopCandidates::take() {
+  // overflowed: best first, ties in scan order (= a stable descending sort of them all, cut to maxNms)
+  if (heap_) std::sort(entries_.begin(), entries_.end(), better);
+  heap_ = false;
+  return std::move(entries_);
+}
 
 void validateHead(const HeadShape& shape) {
   if (shape.anchors < 0 || shape.nc < 1 || shape.channels < 4 + shape.nc) {
