@@ -2,6 +2,7 @@
 //   pipeline  per-stage CPU latency, (pre + post) / inference, native and TypeScript kernels
 //   native    each native kernel against its TypeScript twin
 //   quantize  INT8 (cpu target) vs FP32 on coco128: mAP, latency ratio, size ratio (minutes)
+//   text      prompt -> embedding latency (cold, uncached, cached; K = 1, 80) and tokenizer throughput
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { benchPipeline } from './pipeline.mjs';
@@ -13,6 +14,7 @@ const benches = {
     if (r.status !== 0) throw new Error('bench native failed');
   },
   quantize: async () => (await import('./quantize.mjs')).benchQuantize(),
+  text: async () => (await import('./text.mjs')).benchText(),
 };
 const only = process.argv[2];
 if (only && !benches[only]) throw new Error(`unknown bench ${only}: one of ${Object.keys(benches).join(', ')}`);

@@ -18,7 +18,8 @@ export type YoloeTrtErrorCode =
   | 'ERR_QUANTIZATION' // a quantized model fails its accuracy check
   | 'ERR_DATASET' // evaluation data (COCO json, labels) is unusable
   | 'ERR_NO_VOCABULARY' // a run-time-vocabulary model was asked to detect with no classes set
-  | 'ERR_DISPOSED'; // the model was disposed
+  | 'ERR_DISPOSED' // the model was disposed
+  | 'ERR_FILE_FORMAT'; // a data file (.npy array, CLIP BPE vocabulary) is not in the expected format
 
 export class YoloeTrtError extends Error {
   readonly code: YoloeTrtErrorCode;

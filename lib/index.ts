@@ -3,7 +3,6 @@ export { loadModel, Model } from './model.js';
 export type { LoadModelOptions, DetectOptions, EmbeddingsSource } from './model.js';
 export { loadEmbeddingsFile } from './text/embeddings-file.js';
 export type { EmbeddingsFile } from './text/embeddings-file.js';
-export type { ClassEmbeddings, TextEmbedder } from './text/types.js';
 export type { VocabularyInfo, VocabularyKind } from './vocabulary.js';
 export type { ModelInfoOverrides } from './model-info.js';
 export { buildEngine } from './build-engine.js';
@@ -24,3 +23,5 @@ export { evaluateCoco, formatCocoTable, loadGroundTruth } from './eval/index.js'
 export { YoloeTrtError } from './errors.js';
 export type { YoloeTrtErrorCode } from './errors.js';
 export type * from './types.js';
+export { tokenize, loadTextEncoder, readNpy, parseNpy } from './text/index.js';
+export type { TokenizeOptions, TokenizeResult, LoadTextEncoderOptions, TextEncoder, TextEncoderCacheStats, NpyArray, ClassEmbeddings, TextEmbedder } from './text/index.js';

@@ -1,7 +1,7 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { maskToRle, rleToString } from '../lib/decode/rle.js';
-import { parseNpyFloat32 } from '../lib/text/embeddings-file.js';
+import { readNpy as readNpyFile } from '../lib/text/npy.js';
 import type { ImageResult } from '../lib/types.js';
 import { fixture } from './fixtures.js';
 
@@ -26,7 +26,9 @@ export function oneHot(ids: number[], dim = 512): Float32Array {
 }
 
 export function readNpy(path: string): { shape: number[]; data: Float32Array } {
-  return parseNpyFloat32(readFileSync(path), path);
+  const array = readNpyFile(path);
+  if (array.dtype !== 'float32') throw new Error(`${path} is ${array.dtype}, expected float32`);
+  return array;
 }
 
 /** Every detection as plain data, masks as compressed RLE strings: what "exactly equal" compares. */
