@@ -7,6 +7,7 @@ import { maskToRle, rleToString } from '../decode/rle.js';
 import type { ImageResult } from '../types.js';
 import { intListFlag, numberFlag, parseCommand, requireFlag } from './args.js';
 import { readNamesFile } from './names.js';
+import { openVocabularyFlags, setVocabulary } from './vocabulary-flags.js';
 
 export const detectUsage = `yoloe-trt detect <images...> --model M [options]
 
@@ -19,7 +20,13 @@ export const detectUsage = `yoloe-trt detect <images...> --model M [options]
   --agnostic         class-agnostic NMS
   --multi-label      every class above --conf becomes a detection
   --retina           masks at the original image's resolution
-  --names FILE       class names, one per line (for models without metadata)
+  --names FILE       class names, one per line (for models without metadata, or for --embeddings .npy)
+  --prompts LIST     run-time-vocabulary models: comma-separated class prompts ("person,red bus")
+  --text-encoder F   text encoder ONNX that embeds --prompts (tokens [N, 77] -> features [N, D])
+  --adapter F        the detector's text adapter ONNX (features -> class embeddings)
+  --vocab F          CLIP BPE file for the tokenizer (default: beside the text encoder)
+  --embeddings F     class embeddings: .npy float32 [K, D] or [1, K, D] (names from --names or
+                     --prompts), or JSON {"names": [...], "embeddings": [[...], ...]}
   --out DIR          write annotated images and results.json here (default: yoloe-out unless --json)
   --json             print one JSON record per image to stdout`;
 
@@ -79,6 +86,11 @@ export async function detectCommand(argv: string[], out: NodeJS.WritableStream):
     'multi-label': { type: 'boolean' },
     retina: { type: 'boolean' },
     names: { type: 'string' },
+    prompts: { type: 'string' },
+    'text-encoder': { type: 'string' },
+    adapter: { type: 'string' },
+    vocab: { type: 'string' },
+    embeddings: { type: 'string' },
     out: { type: 'string', short: 'o' },
     json: { type: 'boolean' },
   });
@@ -88,10 +100,24 @@ export async function detectCommand(argv: string[], out: NodeJS.WritableStream):
   }
   if (positionals.length === 0) throw new (await import('../errors.js')).YoloeTrtError('ERR_INVALID_OPTION', 'Expected at least one image path for detect');
   const names = values.names ? await readNamesFile(values.names) : undefined;
-  const model = await loadModel(requireFlag('model', values.model), {
-    backend: values.backend as never,
-    ...(names ? { names } : {}),
-  });
+  const vocabulary = await openVocabularyFlags(values);
+  let model: Model;
+  try {
+    model = await loadModel(requireFlag('model', values.model), {
+      backend: values.backend as never,
+      ...(names && !vocabulary.wanted ? { names } : {}),
+      ...(vocabulary.textEncoder ? { textEncoder: vocabulary.textEncoder } : {}),
+    });
+  } catch (err) {
+    await vocabulary.textEncoder?.dispose();
+    throw err;
+  }
+  try {
+    await setVocabulary(model, values, names, vocabulary);
+  } catch (err) {
+    await Promise.all([model.dispose(), vocabulary.textEncoder?.dispose()]);
+    throw err;
+  }
   const options: DetectOptions = {
     conf: numberFlag('conf', values.conf),
     iou: numberFlag('iou', values.iou),
@@ -114,6 +140,6 @@ export async function detectCommand(argv: string[], out: NodeJS.WritableStream):
     }
     if (outDir) await writeResults(outDir, records);
   } finally {
-    await model.dispose();
+    await Promise.all([model.dispose(), vocabulary.textEncoder?.dispose()]);
   }
 }
