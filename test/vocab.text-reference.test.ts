@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadModel, loadEmbeddingsFile, type Model } from '../lib/index.js';
+import { loadModel, loadEmbeddingsFile, loadTextEncoder, type Model } from '../lib/index.js';
 import { decodeBatch, nms, resolveDecodeOptions, scanRawHead } from '../lib/decode/index.js';
 import { decodeImage } from '../lib/image/decode.js';
 import { preprocess } from '../lib/image/pack.js';
 import type { Tensor } from '../lib/types.js';
-import { IMAGES } from './fixtures.js';
+import { IMAGES, fixture } from './fixtures.js';
 import { YOLOE, readNpy } from './vocab.helpers.js';
 
 /**
@@ -59,6 +59,37 @@ describe('run-time vocabulary: the random-text detector against the fork\'s fuse
     const { tensor } = preprocess([await decodeImage(IMAGES.bus())], 320, 320, 'float32');
     expect(ref.shape).toEqual([1, 3, 320, 320]);
     expect(Buffer.from((tensor.data as Float32Array).buffer).equals(Buffer.from(ref.data.buffer))).toBe(true);
+  });
+
+  it('the whole chain in Node: tokenizer -> text encoder -> adapter -> detector reproduces text-reference/', async () => {
+    const textEncoder = await loadTextEncoder({ onnx: YOLOE.textEncoder(), adapter: YOLOE.adapter(), vocab: fixture('clip', 'bpe_simple_vocab_16e6.txt.gz') });
+    const chained = await loadModel(YOLOE.randomRuntime(), { backend: 'cpu', threads: 2, textEncoder });
+    try {
+      const image = await decodeImage(IMAGES.bus());
+      const { geometries } = preprocess([image], 320, 320, 'float32');
+      for (const list of LISTS) {
+        const prompts = JSON.parse(readFileSync(YOLOE.reference(list, 'prompts.json'), 'utf8')) as string[];
+        const want = readNpy(YOLOE.reference(list, 'class_embeddings.npy')).data;
+        const got = await textEncoder.embed(prompts);
+        let d = 0;
+        for (let i = 0; i < want.length; i++) d = Math.max(d, Math.abs(got.data[i]! - want[i]!));
+        expect(d, list).toBeLessThan(1e-5);
+        const [viaPrompts] = await chained.detectDecoded([image], { prompts });
+        const [fromFile] = await detector.detectDecoded([image], { prompts, embeddings: want });
+        const [reference] = decodeBatch(referenceOutputs(list), { ...detector.info.layout, nc: prompts.length }, geometries, prompts, { ...resolveDecodeOptions({}), masks: false });
+        for (const [a, b] of [[viaPrompts!, fromFile!], [viaPrompts!, reference!]] as const) {
+          expect(a.detections.map((x) => [x.classId, x.label]), list).toEqual(b.detections.map((x) => [x.classId, x.label]));
+          a.detections.forEach((x, i) => {
+            expect(Math.abs(x.score - b.detections[i]!.score)).toBeLessThan(1e-4);
+            x.box.forEach((v, j) => expect(Math.abs(v - b.detections[i]!.box[j]!)).toBeLessThan(0.05));
+          });
+        }
+        expect(viaPrompts!.detections.length).toBe(list === 'L1_person-bus' ? 23 : 98);
+      }
+    } finally {
+      await chained.dispose();
+      await textEncoder.dispose();
+    }
   });
 
   for (const list of LISTS) {
