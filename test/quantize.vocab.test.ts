@@ -1,9 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { initializer, makeModel, node, readOnnx, valueInfo } from '../lib/onnx/index.js';
 import { embeddingsDownstream, planQdq } from '../lib/quantize/placement.js';
 import { indexGraph } from '../lib/quantize/graph.js';
-import { YOLOE } from './vocab.helpers.js';
+import { loadModel } from '../lib/index.js';
+import { quantize } from '../lib/quantize/index.js';
+import { IMAGES, MODELS, fixture } from './fixtures.js';
+import { YOLOE, oneHot, plain } from './vocab.helpers.js';
 
 /** Q/DQ placement keeps the contrastive head of run-time-vocabulary models float. */
 
@@ -53,4 +58,31 @@ describe('quantize: run-time vocabularies', () => {
       expect(plan.quantizedNodes.size, target).toBeGreaterThan(50);
     }
   });
+});
+
+describe('quantize: a run-time-vocabulary model end to end', () => {
+  it('calibrates without embeddings (none of its quantized tensors depends on them) and the int8 model still takes its classes at run time', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'yoloe-q-vocab-'));
+    try {
+      const output = join(dir, 'rt-int8.onnx');
+      await quantize({ onnx: YOLOE.runtime(), output, calibration: { images: fixture('coco128', 'images', 'train2017'), count: 8, cacheDir: join(dir, 'cache') }, target: 'cpu' });
+      const q = readOnnx(readFileSync(output));
+      const downstream = embeddingsDownstream(indexGraph(q));
+      const qdqAfterEmbeddings = [...downstream].filter((i) => /QuantizeLinear/.test(q.graph!.node[i]!.opType ?? ''));
+      expect(qdqAfterEmbeddings).toEqual([]);
+      const [int8, fp32] = await Promise.all([loadModel(output, { backend: 'cpu', threads: 2 }), loadModel(MODELS.seg320(), { backend: 'cpu', threads: 2 })]);
+      try {
+        expect(int8.info.vocabulary.kind).toBe('runtime');
+        await int8.setClasses(['person', 'bus'], oneHot([0, 5]));
+        const got = plain(await int8.detect(IMAGES.bus()));
+        const want = plain(await fp32.detect(IMAGES.bus())).filter((d) => d.classId === 0 || d.classId === 5);
+        expect(got.map((d) => d.label)).toEqual(want.map((d) => d.label));
+        got.forEach((d, i) => expect(Math.abs(d.score - want[i]!.score)).toBeLessThan(0.06));
+      } finally {
+        await Promise.all([int8.dispose(), fp32.dispose()]);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });
