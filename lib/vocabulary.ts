@@ -138,3 +138,36 @@ export function noVocabularyError(path: string): YoloeTrtError {
     { path },
   );
 }
+
+/** Class counts K a TensorRT engine of a run-time-vocabulary model covers by default: 1 to LVIS's 1,203, tuned for COCO's 80. */
+export const DEFAULT_CLASS_RANGE: Readonly<{ min: number; opt: number; max: number }> = Object.freeze({ min: 1, opt: 80, max: 1203 });
+
+/** Checks a { min, opt, max } class-count range (buildEngine `vocabularySize`), filling in the defaults. */
+export function validClassRange(option: string, value: unknown): { min: number; opt: number; max: number } {
+  if (value === undefined) return { ...DEFAULT_CLASS_RANGE };
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw invalidOption(option, 'an object { min, opt, max } of class counts', value);
+  const v = value as Record<string, unknown>;
+  const pick = (key: 'min' | 'opt' | 'max') => {
+    const x = v[key] ?? DEFAULT_CLASS_RANGE[key];
+    if (!Number.isInteger(x) || (x as number) < 1 || (x as number) > 65536) throw invalidOption(`${option}.${key}`, 'an integer between 1 and 65536', x);
+    return x as number;
+  };
+  const range = { min: pick('min'), opt: pick('opt'), max: pick('max') };
+  if (!(range.min <= range.opt && range.opt <= range.max)) throw invalidOption(option, 'min <= opt <= max', `${range.min}, ${range.opt}, ${range.max}`);
+  return range;
+}
+
+/**
+ * The optimization-profile range of a run-time-vocabulary model's class-embeddings input,
+ * `[1, K, D]` with K over `range`; undefined for models without one.
+ */
+export function embeddingsShapeRange(inputs: TensorInfo[], metadata: Record<string, string>, range: { min: number; opt: number; max: number }): { input: string; min: number[]; opt: number[]; max: number[] } | undefined {
+  const emb = findEmbeddingsInput(inputs, metadata);
+  if (!emb || emb.dims.length !== 3) return undefined;
+  const dim = known(emb.dims[2]) ?? Number(metadata.embed_dim);
+  if (!Number.isInteger(dim) || dim < 1) return undefined;
+  const batch = known(emb.dims[0]) ?? 1;
+  const k = known(emb.dims[1]);
+  const at = (n: number) => [batch, k ?? n, dim];
+  return { input: emb.name, min: at(range.min), opt: at(range.opt), max: at(range.max) };
+}
