@@ -4,7 +4,9 @@ import { loadModel, loadEmbeddingsFile, loadTextEncoder, type Model } from '../l
 import { decodeBatch, nms, resolveDecodeOptions, scanRawHead } from '../lib/decode/index.js';
 import { decodeImage } from '../lib/image/decode.js';
 import { preprocess } from '../lib/image/pack.js';
-import type { Tensor } from '../lib/types.js';
+import type { BinaryMask, Tensor } from '../lib/types.js';
+import { rleIouMatrix } from '../lib/eval/mask-ops.js';
+import { maskToRle } from '../lib/decode/rle.js';
 import { IMAGES, fixture } from './fixtures.js';
 import { YOLOE, readNpy } from './vocab.helpers.js';
 
@@ -22,14 +24,9 @@ import { YOLOE, readNpy } from './vocab.helpers.js';
  */
 const LISTS = ['L1_person-bus', 'L2_coco80'] as const;
 
-function maskIou(a: Uint8Array, b: Uint8Array): number {
-  let inter = 0;
-  let union = 0;
-  for (let i = 0; i < a.length; i++) {
-    inter += a[i]! & b[i]!;
-    union += a[i]! | b[i]!;
-  }
-  return union === 0 ? 1 : inter / union;
+/** mask IoU as pycocotools computes it (lib/eval's port) */
+function maskIou(a: BinaryMask, b: BinaryMask): number {
+  return rleIouMatrix([maskToRle(a)], [maskToRle(b)], [0])[0]![0]!;
 }
 
 interface ForkDetection { xyxy: [number, number, number, number]; score: number; class: number; name: string }
@@ -138,7 +135,7 @@ describe('run-time vocabulary: the random-text detector against the fork\'s fuse
         expect([d.classId, d.label]).toEqual([w[i]!.classId, w[i]!.label]);
         expect(Math.abs(d.score - w[i]!.score)).toBeLessThan(1e-4);
         d.box.forEach((v, j) => expect(Math.abs(v - w[i]!.box[j]!)).toBeLessThan(0.05));
-        expect(maskIou(d.mask!.data, w[i]!.mask!.data)).toBeGreaterThan(0.99);
+        expect(maskIou(d.mask!, w[i]!.mask!)).toBeGreaterThan(0.99);
       });
 
       // decode/ on the reference output in the letterboxed frame = the fork's non_max_suppression
