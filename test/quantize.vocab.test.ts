@@ -6,7 +6,7 @@ import { initializer, makeModel, node, readOnnx, valueInfo } from '../lib/onnx/i
 import { embeddingsDownstream, planQdq } from '../lib/quantize/placement.js';
 import { indexGraph } from '../lib/quantize/graph.js';
 import { loadModel } from '../lib/index.js';
-import { quantize } from '../lib/quantize/index.js';
+import { quantizationReport, quantize } from '../lib/quantize/index.js';
 import { IMAGES, MODELS, fixture } from './fixtures.js';
 import { YOLOE, oneHot, plain } from './vocab.helpers.js';
 
@@ -61,7 +61,7 @@ describe('quantize: run-time vocabularies', () => {
 });
 
 describe('quantize: a run-time-vocabulary model end to end', () => {
-  it('calibrates without embeddings (none of its quantized tensors depends on them) and the int8 model still takes its classes at run time', async () => {
+  it('calibrates without embeddings (none of its quantized tensors depends on them), the int8 model still takes its classes at run time, and the report runs with a vocabulary', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'yoloe-q-vocab-'));
     try {
       const output = join(dir, 'rt-int8.onnx');
@@ -81,6 +81,15 @@ describe('quantize: a run-time-vocabulary model end to end', () => {
       } finally {
         await Promise.all([int8.dispose(), fp32.dispose()]);
       }
+      // the report compares both with the same vocabulary (detections, raw head, latency with the embeddings fed)
+      const vocabulary = { names: ['person', 'bus'], embeddings: oneHot([0, 5]) };
+      const report = await quantizationReport({ fp32: YOLOE.runtime(), int8: output, images: [IMAGES.bus(), IMAGES.zidane()], latencyRuns: 2, vocabulary });
+      expect(report.check.verdict).toBe('ok');
+      expect(report.check.agreement.fp32Detections).toBe(7);
+      expect(report.check.agreement.kept).toBeGreaterThan(0.8);
+      expect(report.latency.fp32Ms).toBeGreaterThan(0);
+      expect(report.latency.int8Ms).toBeGreaterThan(0);
+      await expect(quantizationReport({ fp32: YOLOE.runtime(), int8: output, images: [IMAGES.bus()], latencyRuns: 1 })).rejects.toMatchObject({ code: 'ERR_NO_VOCABULARY' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
