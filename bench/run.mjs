@@ -3,6 +3,7 @@
 //   native    each native kernel against its TypeScript twin
 //   quantize  INT8 (cpu target) vs FP32 on coco128: mAP, latency ratio, size ratio (minutes)
 //   text      prompt -> embedding latency (cold, uncached, cached; K = 1, 80) and tokenizer throughput
+//   vocab     run-time vocabulary detect latency (K = 2, 80, 1203 vs the fused graph), prompt-free decode cost and memory
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { benchPipeline } from './pipeline.mjs';
@@ -15,6 +16,7 @@ const benches = {
   },
   quantize: async () => (await import('./quantize.mjs')).benchQuantize(),
   text: async () => (await import('./text.mjs')).benchText(),
+  vocab: async () => (await import('./vocab.mjs')).benchVocab(),
 };
 const only = process.argv[2];
 if (only && !benches[only]) throw new Error(`unknown bench ${only}: one of ${Object.keys(benches).join(', ')}`);

@@ -12,6 +12,7 @@ import { loadOnnxFile, writeOnnx, type OnnxModel } from './onnx/model.js';
 import { convertToFp16 } from './onnx/edit.js';
 import { prepareCalibrationSet, type CalibrationSet } from './quantize/calibration-set.js';
 import type { Task } from './types.js';
+import { embeddingsShapeRange, validClassRange } from './vocabulary.js';
 import { optBoolean, optEnum, optNumber, optObject, optString, checkKnownKeys } from './validate.js';
 
 const PACKAGE_VERSION = '0.1.0';
@@ -56,6 +57,11 @@ export interface BuildEngineOptions {
   precision?: EnginePrecision;
   /** optimization profile for dynamic inputs; one range (first input) or one per input */
   shapes?: ShapeRange | ShapeRange[];
+  /**
+   * run-time-vocabulary models (a class-embeddings input [1, K, D]): the class counts K the
+   * profile covers unless `shapes` names that input; default { min: 1, opt: 80, max: 1203 }
+   */
+  vocabularySize?: { min?: number; opt?: number; max?: number };
   /** workspace memory pool limit in GiB (as Ultralytics' `workspace`); default TensorRT's (all device memory) */
   workspace?: number;
   /** timing cache file, read when present and written back: rebuilds get faster */
@@ -78,7 +84,7 @@ export interface BuildEngineOptions {
 
 /** Every key buildEngine() accepts, and its calibration's; anything else is ERR_INVALID_OPTION. Add new options here. */
 export const BUILD_ENGINE_OPTION_KEYS: readonly string[] = [
-  'onnx', 'output', 'precision', 'shapes', 'workspace', 'timingCache', 'optimizationLevel', 'dlaCore', 'gpuFallback', 'device', 'calibration', 'onProgress', 'signal',
+  'onnx', 'output', 'precision', 'shapes', 'workspace', 'timingCache', 'optimizationLevel', 'dlaCore', 'gpuFallback', 'device', 'calibration', 'onProgress', 'signal', 'vocabularySize',
 ];
 export const BUILD_CALIBRATION_KEYS: readonly string[] = ['images', 'set', 'count', 'seed', 'cacheDir', 'method', 'cache', 'cacheVersionMismatch'];
 
@@ -96,6 +102,7 @@ interface ValidatedOptions {
   output: string;
   precision: EnginePrecision;
   shapes: Required<ShapeRange>[];
+  vocabularySize: { min: number; opt: number; max: number };
   workspaceBytes?: number;
   timingCache?: string;
   optimizationLevel?: number;
@@ -182,6 +189,7 @@ export function validateBuildOptions(options: BuildEngineOptions): ValidatedOpti
   if (resolve(output) === resolve(onnx)) throw invalidOption('output', 'a path other than the ONNX model', o.output);
   const precision = optEnum('precision', o.precision, ['fp32', 'fp16', 'int8', 'best'] as const, 'fp16');
   const shapes = validateShapes(o.shapes);
+  const vocabularySize = validClassRange('vocabularySize', o.vocabularySize);
   const workspace = o.workspace === undefined ? undefined : optNumber('workspace', o.workspace, 4, 0, 1024, { exclusiveMin: true });
   const timingCache = optString('timingCache', o.timingCache);
   const optimizationLevel = o.optimizationLevel === undefined ? undefined : optNumber('optimizationLevel', o.optimizationLevel, 3, 0, 5, { integer: true });
@@ -200,6 +208,7 @@ export function validateBuildOptions(options: BuildEngineOptions): ValidatedOpti
     output,
     precision,
     shapes,
+    vocabularySize,
     workspaceBytes: workspace === undefined ? undefined : Math.round(workspace * 2 ** 30),
     timingCache,
     optimizationLevel,
@@ -255,6 +264,10 @@ export async function buildEngine(options: BuildEngineOptions): Promise<BuildEng
   const description = describeModel(model);
   const traits = onnxPrecisionTraits(model);
   if (description.inputs.length === 0) throw new YoloeTrtError('ERR_MODEL_FORMAT', `The ONNX model has no inputs: ${o.onnx}`);
+
+  // run-time vocabularies: a profile over K for the class embeddings unless the caller gave one
+  const embeddingsRange = embeddingsShapeRange(description.inputs, description.metadata, o.vocabularySize);
+  if (embeddingsRange && !o.shapes.some((s) => s.input === embeddingsRange.input)) o.shapes.push(embeddingsRange);
 
   const { binding, runtime } = requireTensorRt(o.device);
   const major = majorOf(runtime.tensorrtVersion);

@@ -21,6 +21,7 @@ export type YoloeTrtErrorCode =
   | 'ERR_CALIBRATION' // calibration data or cache is unusable
   | 'ERR_QUANTIZATION' // a quantized model fails its accuracy check
   | 'ERR_DATASET' // evaluation data (COCO json, labels) is unusable
+  | 'ERR_NO_VOCABULARY' // a run-time-vocabulary model was asked to detect with no classes set
   | 'ERR_DISPOSED' // the model was disposed
   | 'ERR_FILE_FORMAT'; // a data file (.npy array, CLIP BPE vocabulary) is not in the expected format
 

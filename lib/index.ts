@@ -1,6 +1,9 @@
 /** yoloe-trt's public API: re-exports only. */
 export { loadModel, Model } from './model.js';
-export type { LoadModelOptions, DetectOptions } from './model.js';
+export type { LoadModelOptions, DetectOptions, EmbeddingsSource } from './model.js';
+export { loadEmbeddingsFile } from './text/embeddings-file.js';
+export type { EmbeddingsFile } from './text/embeddings-file.js';
+export type { VocabularyInfo, VocabularyKind } from './vocabulary.js';
 export type { ModelInfoOverrides } from './model-info.js';
 export { buildEngine } from './build-engine.js';
 export type { BuildEngineOptions, BuildEngineResult, BuildProgressEvent, CalibrationOptions, ShapeRange } from './build-engine.js';

@@ -2,6 +2,7 @@ import { YoloeTrtError, invalidOption } from './errors.js';
 import { parseUltralyticsMetadata } from './onnx/metadata.js';
 import type { OpenedBackend } from './backends/index.js';
 import type { HeadLayout, ModelInfo, Task, TensorInfo } from './types.js';
+import { resolveVocabularyInfo } from './vocabulary.js';
 
 /** What a caller may state about a model when its file does not say (or says wrong). */
 export interface ModelInfoOverrides {
@@ -34,14 +35,40 @@ function pair(option: string, value: unknown): [number, number] {
   return [p[0], p[1]];
 }
 
+/** True when the model's (first rank-4) image input has a static height and width. */
+function fixedImageInput(inputs: TensorInfo[]): boolean {
+  const image = inputs.find((i) => i.dims.length === 4);
+  return image !== undefined && staticDim(image.dims[2]) !== undefined && staticDim(image.dims[3]) !== undefined;
+}
+
+/**
+ * The head of a run-time-vocabulary model, `[B, 4 + K + nm, N]` with K dynamic: a raw layout whose
+ * `nc` is the export-time names count; each detect() call decodes it with nc = its own K.
+ */
+function runtimeVocabularyLayout(outputs: TensorInfo[], namesCount: number): HeadLayout {
+  const head = outputs.find((o) => o.dims.length === 3);
+  const protos = outputs.filter((o) => o.dims.length === 4);
+  const nm = protos.length === 1 ? staticDim(protos[0]!.dims[1]) : 0;
+  if (!head || protos.length > 1 || nm === undefined) {
+    const got = outputs.map((o) => `${o.name} [${o.dims.join(',')}]`).join(', ');
+    throw new YoloeTrtError('ERR_MODEL_LAYOUT', `Expected a run-time-vocabulary head [B, 4 + K + nm, N] (and optionally protos [B, nm, H/4, W/4]) but the model has ${got || 'no outputs'}`);
+  }
+  return {
+    kind: 'raw', output: head.name, nc: namesCount, nm, anchors: staticDim(head.dims[2]) ?? -1, transposed: false,
+    ...(protos.length === 1 ? { protos: protos[0]!.name } : {}),
+  };
+}
+
 /** Merges the file's own description, the backend's tensor shapes and the caller's overrides. */
 export function resolveModelInfo(path: string, opened: OpenedBackend, overrides: ModelInfoOverrides, detectLayout: LayoutDetector): ModelInfo {
   const { backend } = opened;
   const meta = parseUltralyticsMetadata(opened.metadata);
-  const input = backend.inputs[0];
-  if (!input || backend.inputs.length !== 1 || input.dims.length !== 4) {
+  const vocabulary = resolveVocabularyInfo(backend.inputs, backend.outputs.find((o) => o.dims.length === 3), meta.raw, fixedImageInput(backend.inputs));
+  const imageInputs = backend.inputs.filter((i) => i.name !== vocabulary.embeddingsInput);
+  const input = imageInputs[0];
+  if (!input || imageInputs.length !== 1 || input.dims.length !== 4) {
     const got = backend.inputs.map((i) => `${i.name} [${i.dims.join(',')}]`).join(', ');
-    throw new YoloeTrtError('ERR_MODEL_LAYOUT', `Expected one image input [B, 3, H, W] but the model has ${got || 'no inputs'}`);
+    throw new YoloeTrtError('ERR_MODEL_LAYOUT', `Expected one image input [B, 3, H, W] (and optionally class embeddings [1, K, D]) but the model has ${got || 'no inputs'}`);
   }
   if (input.dtype !== 'float32' && input.dtype !== 'float16') {
     throw new YoloeTrtError('ERR_MODEL_LAYOUT', `Expected a float32 or float16 image input but ${input.name} is ${input.dtype}`);
@@ -55,11 +82,13 @@ export function resolveModelInfo(path: string, opened: OpenedBackend, overrides:
     throw invalidOption('task', "'detect' or 'segment'", taskOverride);
   }
   const metaTask = meta.task === 'segment' || meta.task === 'detect' ? meta.task : undefined;
-  const layout = detectLayout(backend.outputs, {
-    task: taskOverride ?? metaTask,
-    namesCount: names?.length,
-    end2end: meta.end2end === true || meta.nms === true ? true : undefined,
-  });
+  const layout = vocabulary.kind === 'runtime'
+    ? runtimeVocabularyLayout(backend.outputs, names?.length ?? 0)
+    : detectLayout(backend.outputs, {
+      task: taskOverride ?? metaTask,
+      namesCount: names?.length,
+      end2end: meta.end2end === true || meta.nms === true ? true : undefined,
+    });
   const nc = layout.kind === 'raw' ? layout.nc : (names?.length ?? 0);
   const task: Task = taskOverride ?? (layout.protos ? 'segment' : 'detect');
 
@@ -97,5 +126,7 @@ export function resolveModelInfo(path: string, opened: OpenedBackend, overrides:
     ...(batch !== undefined ? { batch } : {}),
     inputDtype: input.dtype,
     metadata: meta.raw,
+    imageInput: input.name,
+    vocabulary,
   };
 }

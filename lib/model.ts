@@ -10,7 +10,11 @@ import { resolveImageLimits, type ImageLimits } from './image/limits.js';
 import { DEFAULT_MAX_MODEL_BYTES, checkModelSource } from './fs/source-file.js';
 import { detectSettled, type SettledResult } from './detect-settled.js';
 import { resolveModelInfo, type ModelInfoOverrides } from './model-info.js';
-import type { BinaryMask, DecodeOptions, ImageInput, ImageResult, ModelInfo, RgbImage } from './types.js';
+import type { BinaryMask, DecodeOptions, HeadLayout, ImageInput, ImageResult, ModelInfo, RgbImage, Tensor } from './types.js';
+import type { ClassEmbeddings, TextEmbedder } from './text/types.js';
+import { loadEmbeddingsFile } from './text/embeddings-file.js';
+import { toHalfArray } from './image/fp16.js';
+import { noVocabularyError, toVocabulary, validClassNames, validTextEmbedder, type Vocabulary } from './vocabulary.js';
 
 export interface LoadModelOptions extends ModelInfoOverrides {
   /** 'auto' (default): engines on TensorRT, ONNX on the CPU; 'cpu': ONNX Runtime; 'tensorrt': the native addon */
@@ -19,15 +23,25 @@ export interface LoadModelOptions extends ModelInfoOverrides {
   threads?: number;
   /** refuse model files larger than this many bytes; default 4 GiB */
   maxModelBytes?: number;
+  /**
+   * run-time-vocabulary models: turns prompts into class embeddings (`loadTextEncoder()` from
+   * lib/text, or any TextEmbedder), so `setClasses(names)` and `detect(img, { prompts })` need no
+   * embeddings; default none. The model does not dispose it.
+   */
+  textEncoder?: TextEmbedder;
 }
 
 /** Every key loadModel() accepts; anything else is ERR_INVALID_OPTION. Add new options here. */
-export const LOAD_MODEL_OPTION_KEYS: readonly string[] = ['backend', 'threads', 'maxModelBytes', 'names', 'imgsz', 'stride', 'task'];
+export const LOAD_MODEL_OPTION_KEYS: readonly string[] = ['backend', 'threads', 'maxModelBytes', 'textEncoder', 'names', 'imgsz', 'stride', 'task'];
 
 /** Every key detect() accepts; anything else is ERR_INVALID_OPTION. Add new options here. */
 export const DETECT_OPTION_KEYS: readonly string[] = [
   ...DECODE_OPTION_KEYS, 'masks', 'retina', 'auto', 'imgsz', 'batchSize', 'dropEmptyMasks', 'settle', 'maxPixels', 'maxImageBytes',
+  'prompts', 'embeddings',
 ];
+
+/** Class embeddings as setClasses() takes them: in memory, or an `.npy` / `.json` file path. */
+export type EmbeddingsSource = ClassEmbeddings | Float32Array | string;
 
 export interface DetectOptions extends Partial<DecodeOptions>, ImageLimits {
   /** instance masks for segmentation models; default true when the model segments */
@@ -44,6 +58,14 @@ export interface DetectOptions extends Partial<DecodeOptions>, ImageLimits {
   dropEmptyMasks?: boolean;
   /** arrays only: one `{ result }` or `{ error }` per input instead of rejecting the whole call; default false */
   settle?: boolean;
+  /**
+   * run-time-vocabulary models: the classes of this call only (labels = these strings, class ids
+   * = their order), embedded by the model's textEncoder unless `embeddings` are given; default:
+   * the classes set with setClasses()
+   */
+  prompts?: string[];
+  /** with `prompts`: their class embeddings (K x D) instead of the text encoder's; default none */
+  embeddings?: ClassEmbeddings | Float32Array;
 }
 
 /**
@@ -55,7 +77,38 @@ export class Model {
   /** input tensors of finished runs, reused by the next (a fresh 5 MB buffer per run costs more than the letterbox) */
   private readonly tensorPool = new TensorPool();
 
-  constructor(readonly info: ModelInfo, private readonly backend: Backend) {}
+  /** run-time-vocabulary models: the classes set by setClasses(), replaced whole, never edited */
+  private vocabulary: Vocabulary | undefined;
+  /** setClasses() calls in call order: a slower earlier call never overwrites a later one */
+  private classesCalls = 0;
+  private classesApplied = 0;
+
+  constructor(readonly info: ModelInfo, private readonly backend: Backend, private readonly textEncoder?: TextEmbedder) {}
+
+  /** The class names detections are labelled with now: the fixed names, or the run-time vocabulary's ([] until set). */
+  get classes(): readonly string[] {
+    if (this.info.vocabulary.kind !== 'runtime') return this.info.names;
+    return this.vocabulary?.names ?? [];
+  }
+
+  /**
+   * Sets the classes of a run-time-vocabulary model for every later detect() call. Embeddings
+   * come from `embeddings` (a ClassEmbeddings, a K x D Float32Array, or an `.npy` / `.json`
+   * file) or, without them, from the textEncoder given to loadModel. Calls already running keep
+   * the classes they started with.
+   * @example await model.setClasses(['person', 'red bus']);               // with a textEncoder
+   * @example await model.setClasses(['person', 'bus'], 'person-bus.npy');  // embeddings from Python
+   */
+  async setClasses(names: string[], embeddings?: EmbeddingsSource): Promise<void> {
+    if (this.disposed) throw new YoloeTrtError('ERR_DISPOSED', 'The model was disposed');
+    this.requireRuntimeVocabulary('setClasses');
+    const call = ++this.classesCalls;
+    const vocabulary = await this.buildVocabulary(validClassNames('names', names, this.info.vocabulary.maxClasses), embeddings, 'embeddings');
+    if (call > this.classesApplied) {
+      this.classesApplied = call;
+      this.vocabulary = vocabulary;
+    }
+  }
 
   /** The backend that runs this model: 'cpu' or 'tensorrt'. */
   get backendName(): Backend['name'] {
@@ -76,32 +129,30 @@ export class Model {
     const inputs = many ? input : [input];
     this.resolveDetectOptions(options); // option errors reject the call, settled or not
     const limits = resolveImageLimits(options);
+    // the classes are those of the moment of the call, whatever setClasses() does meanwhile
+    const vocabulary = this.callVocabulary(options);
+    vocabulary.catch(() => undefined); // awaited below; this only keeps an early failure from going unhandled
     if (optBoolean('settle', options.settle, false)) {
       if (!many) throw new YoloeTrtError('ERR_INVALID_OPTION', 'Expected an array of images with settle: true but received one image', { option: 'settle' });
-      return detectSettled(inputs, (i) => decodeImage(i, limits), (images) => this.detectDecoded(images, options));
+      const snapshot = await vocabulary;
+      return detectSettled(inputs, (i) => decodeImage(i, limits), (images) => this.detectWith(images, options, snapshot));
     }
     // one bad input rejects the whole call (use settle: true for one outcome per input)
     const images = await Promise.all(inputs.map((i) => decodeImage(i, limits)));
-    const results = await this.detectDecoded(images, options);
+    const results = await this.detectWith(images, options, await vocabulary);
     return many ? results : results[0]!;
   }
 
   /** Same as detect() on images already decoded to RGB (used by evaluation and benchmarks). */
   async detectDecoded(images: RgbImage[], options: DetectOptions = {}): Promise<ImageResult[]> {
-    if (this.disposed) throw new YoloeTrtError('ERR_DISPOSED', 'The model was disposed');
-    const opts = this.resolveDetectOptions(options);
-    const results: ImageResult[] = [];
-    for (let start = 0; start < images.length; start += opts.batch) {
-      const chunk = images.slice(start, start + opts.batch);
-      results.push(...(await this.runBatch(chunk, opts)));
-    }
-    return results;
+    return this.detectWith(images, options, await this.callVocabulary(options));
   }
 
   /** Letterboxes and runs a batch, returning the raw output tensors (for calibration and tests). */
-  async infer(images: RgbImage[], options: Pick<DetectOptions, 'auto' | 'imgsz'> = {}) {
+  async infer(images: RgbImage[], options: Pick<DetectOptions, 'auto' | 'imgsz' | 'prompts' | 'embeddings'> = {}) {
+    const vocabulary = await this.callVocabulary(options);
     const opts = this.resolveDetectOptions(options);
-    return this.forward(images, opts);
+    return this.forward(images, opts, vocabulary);
   }
 
   async dispose(): Promise<void> {
@@ -110,16 +161,73 @@ export class Model {
     await this.backend.dispose();
   }
 
-  private async runBatch(images: RgbImage[], opts: ResolvedDetectOptions): Promise<ImageResult[]> {
-    const { outputs, geometries } = await this.forward(images, opts);
-    const results = decodeBatch(outputs, this.info.layout, geometries, this.info.names, opts.decode).slice(0, images.length);
+  private async detectWith(images: RgbImage[], options: DetectOptions, vocabulary: Vocabulary | undefined): Promise<ImageResult[]> {
+    if (this.disposed) throw new YoloeTrtError('ERR_DISPOSED', 'The model was disposed');
+    const opts = this.resolveDetectOptions(options);
+    const results: ImageResult[] = [];
+    for (let start = 0; start < images.length; start += opts.batch) {
+      const chunk = images.slice(start, start + opts.batch);
+      results.push(...(await this.runBatch(chunk, opts, vocabulary)));
+    }
+    return results;
+  }
+
+  /**
+   * The one vocabulary snapshot a call uses: its own prompts, else the model's current classes
+   * (read synchronously, before any await), else for a run-time model the ERR_NO_VOCABULARY
+   * error; undefined for fixed and prompt-free models.
+   */
+  private callVocabulary(options: DetectOptions | undefined): Promise<Vocabulary | undefined> {
+    const o = (options ?? {}) as DetectOptions;
+    if (o === null || typeof o !== 'object') return Promise.resolve(undefined); // resolveDetectOptions reports it
+    if (o.prompts === undefined) {
+      if (o.embeddings !== undefined) throw new YoloeTrtError('ERR_INVALID_OPTION', 'Expected prompts (the class names) with embeddings but received none', { option: 'prompts' });
+      if (this.info.vocabulary.kind !== 'runtime') return Promise.resolve(undefined);
+      if (!this.vocabulary) throw noVocabularyError(this.info.path);
+      return Promise.resolve(this.vocabulary);
+    }
+    this.requireRuntimeVocabulary('prompts');
+    const names = validClassNames('prompts', o.prompts, this.info.vocabulary.maxClasses);
+    return this.buildVocabulary(names, o.embeddings, 'embeddings');
+  }
+
+  /** names + embeddings (given, read from a file, or from the text encoder) -> a frozen vocabulary. */
+  private async buildVocabulary(names: string[], source: EmbeddingsSource | undefined, option: string): Promise<Vocabulary> {
+    const dim = this.info.vocabulary.embedDim!;
+    if (typeof source === 'string') {
+      const file = await loadEmbeddingsFile(source);
+      if (file.names !== undefined && file.names.join('\u0000') !== names.join('\u0000')) {
+        throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected the names in ${source} (${file.names.slice(0, 5).join(', ')}${file.names.length > 5 ? ', ...' : ''}) to equal the class names given (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''})`, { option });
+      }
+      return toVocabulary(names, file.embeddings, dim, `${option} (${source})`);
+    }
+    if (source !== undefined) return toVocabulary(names, source, dim, option);
+    if (!this.textEncoder) {
+      throw new YoloeTrtError('ERR_NO_VOCABULARY', `Class names without embeddings need a text encoder: pass loadModel(path, { textEncoder: await loadTextEncoder({...}) }), or give the embeddings (${names.length} x ${dim} floats, or an .npy / .json file)`, { option });
+    }
+    if (this.textEncoder.dim !== dim) {
+      throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected a text encoder of width ${dim} (the model's embed_dim) for textEncoder but it gives ${this.textEncoder.dim}`, { option: 'textEncoder' });
+    }
+    return toVocabulary(names, await this.textEncoder.embed(names), dim, 'textEncoder output');
+  }
+
+  private requireRuntimeVocabulary(option: string): void {
+    if (this.info.vocabulary.kind === 'runtime') return;
+    throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected a run-time-vocabulary model (class embeddings input) for ${option} but ${this.info.path} has ${this.info.vocabulary.kind} classes`, { option });
+  }
+
+  private async runBatch(images: RgbImage[], opts: ResolvedDetectOptions, vocabulary: Vocabulary | undefined): Promise<ImageResult[]> {
+    const { outputs, geometries } = await this.forward(images, opts, vocabulary);
+    const layout: HeadLayout = vocabulary && this.info.layout.kind === 'raw' ? { ...this.info.layout, nc: vocabulary.names.length } : this.info.layout;
+    const names = vocabulary ? (vocabulary.names as string[]) : this.info.names;
+    const results = decodeBatch(outputs, layout, geometries, names, opts.decode).slice(0, images.length);
     if (opts.decode.masks && opts.dropEmptyMasks) {
       for (const r of results) r.detections = r.detections.filter((d) => !d.mask || !isEmptyMask(d.mask));
     }
     return results;
   }
 
-  private async forward(images: RgbImage[], opts: ResolvedDetectOptions) {
+  private async forward(images: RgbImage[], opts: ResolvedDetectOptions, vocabulary: Vocabulary | undefined) {
     const [h, w] = opts.imgsz;
     // A static batch larger than the images given is padded with copies of the last image.
     const staticBatch = this.info.dynamicBatch ? undefined : (this.info.batch ?? 1);
@@ -135,18 +243,37 @@ export class Model {
       ...(pooled ? { out: pooled } : {}),
     });
     try {
-      const outputs = await this.backend.run({ [this.info.inputs[0]!.name]: tensor });
+      const feeds: Record<string, Tensor> = { [this.info.imageInput]: tensor };
+      if (vocabulary) feeds[this.info.vocabulary.embeddingsInput!] = this.embeddingsTensor(vocabulary, batchImages.length);
+      const outputs = await this.backend.run(feeds);
       return { outputs, geometries };
     } finally {
       if (pooled) this.tensorPool.give(pooled);
     }
   }
 
+  /** `[1, K, D]` (or `[B, K, D]` when the input's batch dim is not 1) in the input's dtype. */
+  private embeddingsTensor(vocabulary: Vocabulary, batch: number): Tensor {
+    const { data, count, dim } = vocabulary.embeddings;
+    const input = this.info.inputs.find((i) => i.name === this.info.vocabulary.embeddingsInput)!;
+    const rows = input.dims[0] === 1 ? 1 : batch;
+    let tiled = data;
+    if (rows > 1) {
+      tiled = new Float32Array(rows * data.length);
+      for (let b = 0; b < rows; b++) tiled.set(data, b * data.length);
+    }
+    const dims = [rows, count, dim];
+    return input.dtype === 'float16' ? { dtype: 'float16', dims, data: toHalfArray(tiled) } : { dtype: 'float32', dims, data: tiled };
+  }
+
   private resolveDetectOptions(options: DetectOptions): ResolvedDetectOptions {
     optObject('options', options);
     checkKnownKeys('detect', options, DETECT_OPTION_KEYS);
     const decode = resolveDecodeOptions(options);
-    const nc = this.info.names.length;
+    // a run-time vocabulary's class ids are those of the call's prompts or of setClasses()
+    const nc = this.info.vocabulary.kind === 'runtime'
+      ? (Array.isArray(options.prompts) ? options.prompts.length : (this.vocabulary?.names.length ?? this.info.names.length))
+      : this.info.names.length;
     const badClass = decode.classes?.find((c) => c >= nc);
     if (badClass !== undefined) {
       throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected class ids between 0 and ${nc - 1} for classes but received ${badClass} (the model has ${nc} classes)`, { option: 'classes' });
@@ -235,10 +362,11 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   checkModelSource(path, optNumber('maxModelBytes', options.maxModelBytes, DEFAULT_MAX_MODEL_BYTES, 1, Number.MAX_SAFE_INTEGER, { integer: true }));
   const backendChoice = optEnum('backend', options.backend, ['auto', 'cpu', 'tensorrt'] as const, 'auto');
   const threads = options.threads === undefined ? undefined : optNumber('threads', options.threads, 0, 1, 256, { integer: true });
+  const textEncoder = options.textEncoder === undefined ? undefined : validTextEmbedder(options.textEncoder);
   const opened = await openBackend(path, backendChoice, threads === undefined ? {} : { threads });
   try {
     const info = resolveModelInfo(path, opened, options, detectLayout);
-    return new Model(info, opened.backend);
+    return new Model(info, opened.backend, textEncoder);
   } catch (err) {
     await opened.backend.dispose();
     throw err;

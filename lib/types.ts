@@ -3,6 +3,8 @@
  * these and nothing else; keep this file free of logic.
  */
 
+import type { VocabularyInfo } from './vocabulary.js';
+
 // ---------------------------------------------------------------- images
 
 /** Raw interleaved 8-bit pixels (HWC), 1..4 channels, as a user may pass them. */
@@ -97,6 +99,10 @@ export interface ModelInfo {
   inputDtype: 'float32' | 'float16';
   /** raw metadata key/value pairs as stored in the model */
   metadata: Record<string, string>;
+  /** the image input's name (run-time-vocabulary models have a second, class-embeddings input) */
+  imageInput: string;
+  /** fixed classes, run-time class embeddings, or a prompt-free head (lib/vocabulary.ts) */
+  vocabulary: VocabularyInfo;
 }
 
 // ---------------------------------------------------------------- decoding

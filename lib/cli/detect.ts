@@ -11,6 +11,7 @@ import { maskToRle, rleToString } from '../decode/rle.js';
 import type { ImageResult } from '../types.js';
 import { intListFlag, numberFlag, parseCommand, requireFlag } from './args.js';
 import { readNamesFile } from './names.js';
+import { openVocabularyFlags, setVocabulary } from './vocabulary-flags.js';
 
 export const detectUsage = `yoloe-trt detect <images, folders or globs...> --model M [options]
 
@@ -23,7 +24,13 @@ export const detectUsage = `yoloe-trt detect <images, folders or globs...> --mod
   --agnostic         class-agnostic NMS
   --multi-label      every class above --conf becomes a detection
   --retina           masks at the original image's resolution
-  --names FILE       class names, one per line (for models without metadata)
+  --names FILE       class names, one per line (for models without metadata, or for --embeddings .npy)
+  --prompts LIST     run-time-vocabulary models: comma-separated class prompts ("person,red bus")
+  --text-encoder F   text encoder ONNX that embeds --prompts (tokens [N, 77] -> features [N, D])
+  --adapter F        the detector's text adapter ONNX (features -> class embeddings)
+  --vocab F          CLIP BPE file for the tokenizer (default: beside the text encoder)
+  --embeddings F     class embeddings: .npy float32 [K, D] or [1, K, D] (names from --names or
+                     --prompts), or JSON {"names": [...], "embeddings": [[...], ...]}
   --out DIR          write annotated images and results.json here (default: yoloe-out unless --json)
   --json             print one JSON record per image to stdout (masks as compressed COCO RLE)
 Every image is processed; a failed one gets a record { image, error: { code, message } } and the
@@ -124,6 +131,11 @@ export async function detectCommand(argv: string[], out: NodeJS.WritableStream):
     'multi-label': { type: 'boolean' },
     retina: { type: 'boolean' },
     names: { type: 'string' },
+    prompts: { type: 'string' },
+    'text-encoder': { type: 'string' },
+    adapter: { type: 'string' },
+    vocab: { type: 'string' },
+    embeddings: { type: 'string' },
     out: { type: 'string', short: 'o' },
     json: { type: 'boolean' },
   });
@@ -137,10 +149,24 @@ export async function detectCommand(argv: string[], out: NodeJS.WritableStream):
   // before the model loads: a bad --out fails at once
   if (outDir) await prepareOutputDir(outDir);
   const names = values.names ? await readNamesFile(values.names) : undefined;
-  const model = await loadModel(requireFlag('model', values.model), {
-    backend: values.backend as never,
-    ...(names ? { names } : {}),
-  });
+  const vocabulary = await openVocabularyFlags(values);
+  let model: Model;
+  try {
+    model = await loadModel(requireFlag('model', values.model), {
+      backend: values.backend as never,
+      ...(names && !vocabulary.wanted ? { names } : {}),
+      ...(vocabulary.textEncoder ? { textEncoder: vocabulary.textEncoder } : {}),
+    });
+  } catch (err) {
+    await vocabulary.textEncoder?.dispose();
+    throw err;
+  }
+  try {
+    await setVocabulary(model, values, names, vocabulary);
+  } catch (err) {
+    await Promise.all([model.dispose(), vocabulary.textEncoder?.dispose()]);
+    throw err;
+  }
   const options: DetectOptions = {
     conf: numberFlag('conf', values.conf),
     iou: numberFlag('iou', values.iou),
@@ -157,7 +183,7 @@ export async function detectCommand(argv: string[], out: NodeJS.WritableStream):
       ? { record: (r) => out.write(`${JSON.stringify(r)}\n`) }
       : { line: (l) => out.write(`${l}\n`) });
   } finally {
-    await model.dispose();
+    await Promise.all([model.dispose(), vocabulary.textEncoder?.dispose()]);
   }
   if (failed > 0) {
     process.stderr.write(`yoloe-trt detect: ${failed} of ${images.length} images failed${outDir ? `; the others are in ${outDir}` : ''}\n`);

@@ -85,24 +85,118 @@ export function scanRawHead(
     }
   }
 
-  const cands: Candidate[] = [];
+  // candidates stream through a bounded top-maxNms store: memory is O(min(maxNms, candidates)),
+  // whatever conf and multiLabel let through; an entry's scan position says its anchor and class
+  const top = new TopCandidates(opts.maxNms);
+  const multi = opts.multiLabel;
   for (let a = 0; a < anchors; a++) {
     if (!(bestScore[a] > conf)) continue;
-    const cx = at(0, a);
-    const cy = at(1, a);
-    const w = at(2, a);
-    const h = at(3, a);
-    if (!opts.multiLabel) {
-      const c = bestClass[a];
-      if (allowed && !allowed[c]) continue;
-      cands.push(candidateFromXywh(cx, cy, w, h, bestScore[a], c, a));
+    if (!multi) {
+      if (!allowed || allowed[bestClass[a]]) top.offer(bestScore[a], a);
       continue;
     }
     // only anchors whose best passes can hold a class above conf: a strided walk over few anchors
     for (let c = 0; c < nc; c++) {
       const v = at(4 + c, a);
-      if (v > conf && (!allowed || allowed[c])) cands.push(candidateFromXywh(cx, cy, w, h, v, c, a));
+      if (v > conf && (!allowed || allowed[c])) top.offer(v, a * nc + c);
     }
   }
-  return capCandidates(cands, opts.maxNms);
+
+  const { scores, seqs, count } = top.take();
+  const cands: Candidate[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const seq = seqs[i];
+    const a = multi ? Math.floor(seq / nc) : seq;
+    const c = multi ? seq - a * nc : bestClass[a];
+    cands[i] = candidateFromXywh(at(0, a), at(1, a), at(2, a), at(3, a), scores[i], c, a);
+  }
+  return cands;
+}
+
+/**
+ * The best `capacity` candidates offered, by descending score, ties in offer order (offers come
+ * in increasing `seq`, the scan position). Holds at most min(capacity, offers) entries of 12
+ * bytes (a float32 score, a float64 seq): appends until full, then keeps a binary heap whose
+ * root is the worst entry kept. take(): offer order when nothing was dropped, else best first —
+ * what capCandidates' stable descending sort of every offer gives. The twin of TopCandidates in
+ * native/core/candidates.cpp.
+ */
+export class TopCandidates {
+  private scores = new Float32Array(0);
+  private seqs = new Float64Array(0);
+  private count = 0;
+  private heap = false;
+
+  constructor(private readonly capacity: number) {}
+
+  offer(score: number, seq: number): void {
+    if (this.count < this.capacity) {
+      if (this.count === this.scores.length) this.grow();
+      this.scores[this.count] = score;
+      this.seqs[this.count++] = seq;
+      return;
+    }
+    if (this.capacity === 0) return;
+    if (!this.heap) {
+      for (let i = (this.count >> 1) - 1; i >= 0; i--) this.siftDown(i);
+      this.heap = true;
+    }
+    // seq grows along the scan, so a newcomer beats the worst kept only with a strictly higher score
+    if (!(score > this.scores[0]!)) return;
+    this.scores[0] = score;
+    this.seqs[0] = seq;
+    this.siftDown(0);
+  }
+
+  take(): { scores: Float32Array; seqs: Float64Array; count: number } {
+    const n = this.count;
+    if (!this.heap) return { scores: this.scores, seqs: this.seqs, count: n };
+    const order = new Uint32Array(n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    const { scores, seqs } = this;
+    order.sort((a, b) => scores[b]! - scores[a]! || seqs[a]! - seqs[b]!);
+    const s = new Float32Array(n);
+    const q = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      s[i] = scores[order[i]!]!;
+      q[i] = seqs[order[i]!]!;
+    }
+    return { scores: s, seqs: q, count: n };
+  }
+
+  /** i is worse than j: a lower score, or the same score later in the scan */
+  private worse(i: number, j: number): boolean {
+    const a = this.scores[i]!;
+    const b = this.scores[j]!;
+    return a < b || (a === b && this.seqs[i]! > this.seqs[j]!);
+  }
+
+  private siftDown(start: number): void {
+    const n = this.count;
+    let i = start;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) return;
+      const r = l + 1;
+      const w = r < n && this.worse(r, l) ? r : l;
+      if (!this.worse(w, i)) return;
+      const s = this.scores[i]!;
+      const q = this.seqs[i]!;
+      this.scores[i] = this.scores[w]!;
+      this.seqs[i] = this.seqs[w]!;
+      this.scores[w] = s;
+      this.seqs[w] = q;
+      i = w;
+    }
+  }
+
+  private grow(): void {
+    const size = Math.min(this.capacity, Math.max(1024, this.scores.length * 2));
+    const scores = new Float32Array(size);
+    const seqs = new Float64Array(size);
+    scores.set(this.scores);
+    seqs.set(this.seqs);
+    this.scores = scores;
+    this.seqs = seqs;
+  }
 }

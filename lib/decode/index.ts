@@ -10,8 +10,8 @@ import { nms } from './nms.js';
 import { dropNonFinite } from './finite.js';
 
 export { detectLayout, type LayoutHints } from './layout.js';
-export { resolveDecodeOptions, DEFAULT_DECODE_OPTIONS } from './options.js';
-export { scanRawHead, capCandidates } from './candidates.js';
+export { resolveDecodeOptions, DEFAULT_DECODE_OPTIONS, MAX_NMS_CANDIDATES } from './options.js';
+export { scanRawHead, capCandidates, TopCandidates } from './candidates.js';
 export { nms, CLASS_OFFSET } from './nms.js';
 export { scanEnd2End } from './end2end.js';
 export { scaleBoxToOriginal, scaleXyxyToOriginal } from './boxes.js';

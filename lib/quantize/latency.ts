@@ -13,6 +13,8 @@ export interface LatencyOptions {
   warmup?: number;
   /** ONNX Runtime threads; default ONNX Runtime's choice */
   threads?: number;
+  /** inputs beside the image, e.g. class_embeddings of a run-time-vocabulary model; default none */
+  extraFeeds?: Record<string, Tensor>;
 }
 
 function median(values: number[]): number {
@@ -43,7 +45,7 @@ export async function measureLatencyRuns(models: (string | Uint8Array)[], input:
   const backends: CpuBackend[] = [];
   try {
     for (const m of models) backends.push(await CpuBackend.create(m, { spinning: false, ...(options.threads ? { threads: options.threads } : {}) }));
-    const feeds = backends.map((b) => ({ [b.inputs[0]!.name]: input }));
+    const feeds = backends.map((b) => ({ [b.inputs[0]!.name]: input, ...options.extraFeeds }));
     for (let w = 0; w < warmup; w++) for (let i = 0; i < backends.length; i++) await backends[i]!.run(feeds[i]!);
     const times = backends.map(() => [] as number[]);
     for (let r = 0; r < runs; r++) {

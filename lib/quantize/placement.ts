@@ -10,7 +10,8 @@
  *   GEMM is slower than ORT's fp32 NCHWc conv (measured on a 2-core AVX2 EPYC, yolov8n 640:
  *   QLinearConv 9.3 ms vs Conv 4.6 ms) and it is the layer quantization hurts most.
  * Both: weights int8 symmetric per channel; the head's post-processing, the DFL conv and the
- * class branch's final convs stay float; user exclusions by name, op type or pattern.
+ * class branch's final convs stay float, and so does everything computed from a run-time
+ * vocabulary's class embeddings (YOLOE's contrastive head); user exclusions by name, op type or pattern.
  */
 import { YoloeTrtError, invalidOption } from '../errors.js';
 import type { OnnxModel } from '../onnx/index.js';
@@ -121,6 +122,26 @@ function isResidualAdd(g: GraphIndex, node: number): boolean {
   return n.opType === 'Add' && n.input.length === 2 && n.input.every((t) => isActivation(g, t));
 }
 
+/**
+ * Nodes computed from a run-time vocabulary's class embeddings (a rank-3 graph input, YOLOE's
+ * `class_embeddings [1, K, D]`): the contrastive head's Einsum / MatMul, its logit scale and bias
+ * and all that follows. They stay float (quantizing the text-region product breaks small objects,
+ * ultralytics#25530), whatever op the export used for the product.
+ */
+export function embeddingsDownstream(g: GraphIndex): Set<number> {
+  const sources = g.graph.input.filter((v) => !g.initializers.has(v.name ?? '') && v.type?.tensorType?.shape?.dim.length === 3).map((v) => v.name ?? '');
+  const reached = new Set<number>();
+  const stack = [...sources];
+  while (stack.length > 0) {
+    for (const c of g.consumers.get(stack.pop()!) ?? []) {
+      if (reached.has(c)) continue;
+      reached.add(c);
+      stack.push(...g.graph.node[c]!.output.filter(Boolean));
+    }
+  }
+  return reached;
+}
+
 /** The tensor whose quantization parameters `tensor` uses (data-movement outputs borrow their input's). */
 export function paramsSource(plan: Pick<QdqPlan, 'shareParams'>, tensor: string): string {
   let name = tensor;
@@ -158,6 +179,11 @@ export function planQdq(model: OnnxModel, target: QuantizeTarget, options: Place
   };
   if (!options.quantizeDfl) for (const i of head.dflConvs) { keepLayer(i); floatByDefault.push(nodeName(nodes[i]!, i)); }
   if (!options.quantizeClassConvs) for (const i of head.classConvs) { keepLayer(i); floatByDefault.push(nodeName(nodes[i]!, i)); }
+  for (const i of embeddingsDownstream(g)) {
+    if (float.has(i)) continue;
+    float.add(i);
+    if (WEIGHTED_OPS.has(nodes[i]!.opType ?? '')) floatByDefault.push(nodeName(nodes[i]!, i));
+  }
   if (target === 'cpu' && !options.quantizeStem) {
     nodes.forEach((n, i) => {
       const c = inputChannels(g, i);

@@ -10,6 +10,7 @@ import { decodeImage } from '../image/decode.js';
 import { preprocess } from '../image/index.js';
 import type { Model } from '../model.js';
 import type { ImageInput, RgbImage, Tensor } from '../types.js';
+import type { ClassEmbeddings } from '../text/types.js';
 import { RawHead, compareDetections, compareRaw, mergeRaw, type Agreement, type RawComparison } from './agreement.js';
 import { evaluateModel, type EvaluationResult } from './evaluate-model.js';
 import { loadOnnxFile, writeOnnx } from '../onnx/index.js';
@@ -46,11 +47,12 @@ async function rawHead(model: Model, image: RgbImage): Promise<RawHead | undefin
  * - 'ok' otherwise.
  * @example const { verdict } = await checkQuantizedModel('m.onnx', 'm.int8.onnx', ['bus.jpg']);
  */
-export async function checkQuantizedModel(fp32: string | Uint8Array, int8: string | Uint8Array, images: ImageInput[]): Promise<QuantizationCheck> {
+export async function checkQuantizedModel(fp32: string | Uint8Array, int8: string | Uint8Array, images: ImageInput[], vocabulary?: ReportVocabulary): Promise<QuantizationCheck> {
   if (!Array.isArray(images) || images.length === 0) throw new YoloeTrtError('ERR_INVALID_OPTION', 'Expected a non-empty array of images for images', { option: 'images' });
   const decoded = await Promise.all(images.map((i) => decodeImage(i)));
   const run = (path: string | Uint8Array) =>
     withModel(path, async (m) => {
+      await useVocabulary(m, vocabulary);
       const dets = await m.detectDecoded(decoded, { conf: 0.25 });
       const raws: (RawHead | undefined)[] = [];
       for (const img of decoded) raws.push(await rawHead(m, img));
@@ -75,9 +77,23 @@ export async function checkQuantizedModel(fp32: string | Uint8Array, int8: strin
   return { verdict, reasons, images: decoded.length, agreement, raw };
 }
 
+/** The classes both models of a run-time-vocabulary report detect. */
+export interface ReportVocabulary {
+  names: string[];
+  /** K x D floats, or a ClassEmbeddings */
+  embeddings: ClassEmbeddings | Float32Array;
+}
+
+/** Sets a run-time-vocabulary model's classes (no-op without a vocabulary). */
+async function useVocabulary(m: Model, vocabulary: ReportVocabulary | undefined): Promise<void> {
+  if (vocabulary) await m.setClasses(vocabulary.names, vocabulary.embeddings);
+}
+
 export interface ReportOptions {
   fp32: string;
   int8: string;
+  /** run-time-vocabulary models (class-embeddings input): the classes to compare them on; default none */
+  vocabulary?: ReportVocabulary;
   /** images for agreement, score compression and the collapse check */
   images: ImageInput[];
   /** COCO evaluation of both models on this dataset */
@@ -89,7 +105,7 @@ export interface ReportOptions {
 }
 
 /** Every key quantizationReport() accepts; anything else is ERR_INVALID_OPTION. Add new options here. */
-export const REPORT_OPTION_KEYS: readonly string[] = ['fp32', 'int8', 'images', 'evaluation', 'latencyRuns', 'threads', 'onProgress'];
+export const REPORT_OPTION_KEYS: readonly string[] = ['fp32', 'int8', 'images', 'evaluation', 'latencyRuns', 'threads', 'onProgress', 'vocabulary'];
 
 export interface QuantizationReport {
   fp32: { path: string; bytes: number };
@@ -126,13 +142,20 @@ export async function quantizationReport(options: ReportOptions): Promise<Quanti
   checkKnownKeys('quantizationReport', options, REPORT_OPTION_KEYS);
   const log = options.onProgress ?? (() => {});
   log('checking agreement');
-  const check = await checkQuantizedModel(options.fp32, options.int8, options.images);
+  const check = await checkQuantizedModel(options.fp32, options.int8, options.images, options.vocabulary);
   const first = await decodeImage(options.images[0]!);
-  const imgsz = await withModel(options.fp32, async (m) => m.info.imgsz);
+  const { imgsz, extraFeeds } = await withModel(options.fp32, async (m) => {
+    await useVocabulary(m, options.vocabulary);
+    const input = m.info.vocabulary.embeddingsInput;
+    const e = options.vocabulary?.embeddings;
+    const data = e instanceof Float32Array ? e : e?.data;
+    const feeds = input && data ? { [input]: { dtype: 'float32' as const, dims: [1, options.vocabulary!.names.length, m.info.vocabulary.embedDim!], data } } : undefined;
+    return { imgsz: m.info.imgsz, extraFeeds: feeds };
+  });
   const { tensor } = preprocess([first], imgsz[1], imgsz[0], 'float32');
   log('measuring latency');
   const runs = options.latencyRuns ?? 20;
-  const latencyOptions = { runs, threads: options.threads };
+  const latencyOptions = { runs, threads: options.threads, ...(extraFeeds ? { extraFeeds } : {}) };
   const { baseMs: fp32Ms, ms: int8Ms, ratio } = await measureLatencyRatio([options.fp32, options.int8], tensor, latencyOptions);
   // the int8 graph carries float rewrites (fastDfl); measure the fp32 graph with them too, so
   // the share of the int8 kernels alone is visible
@@ -158,7 +181,10 @@ export async function quantizationReport(options: ReportOptions): Promise<Quanti
   if (options.evaluation) {
     const { data, imageIds, limit } = options.evaluation;
     const evalOne = (path: string, name: string) =>
-      withModel(path, (m) => evaluateModel(m, data, { imageIds, limit, onProgress: (d, t) => { if (d % 16 === 0 || d === t) log(`${name} eval ${d}/${t}`); } }), options.threads);
+      withModel(path, async (m) => {
+        await useVocabulary(m, options.vocabulary);
+        return evaluateModel(m, data, { imageIds, limit, onProgress: (d, t) => { if (d % 16 === 0 || d === t) log(`${name} eval ${d}/${t}`); } });
+      }, options.threads);
     const fp32 = await evalOne(options.fp32, 'fp32');
     const int8 = await evalOne(options.int8, 'int8');
     report.map = {

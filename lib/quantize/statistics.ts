@@ -63,13 +63,14 @@ export async function collectStatistics(
     s.abs?.add(data);
     s.range?.add(data);
   };
+  const extraFeeds = embeddingPlaceholders(graph, inputName);
   const backend = await CpuBackend.create(writeOnnx(addIntermediateOutputs(model, fromRun)), options.threads ? { threads: options.threads } : {});
   let done = 0;
   try {
     for await (const batch of batches) {
       for (const name of fromFeed) add(name, batch.data);
       if (fromRun.length > 0) {
-        const outputs = await backend.run({ [inputName]: batch }, fromRun);
+        const outputs = await backend.run({ [inputName]: batch, ...extraFeeds }, fromRun);
         for (const name of fromRun) add(name, outputs[name]!.data);
       }
       done += batch.dims[0] ?? 1;
@@ -80,6 +81,23 @@ export async function collectStatistics(
   }
   if (done === 0) throw new YoloeTrtError('ERR_CALIBRATION', 'The calibration set produced no batches');
   return stats;
+}
+
+/**
+ * Run-time-vocabulary models take class embeddings `[1, K, D]` beside the image. Nothing computed
+ * from them is quantized (placement.ts embeddingsDownstream keeps it float), so no calibrated
+ * tensor depends on their values: one zero embedding (K = 1) lets the graph run.
+ */
+function embeddingPlaceholders(graph: NonNullable<OnnxModel['graph']>, imageInput: string): Record<string, Tensor> {
+  const feeds: Record<string, Tensor> = {};
+  for (const v of graph.input) {
+    const dims = v.type?.tensorType?.shape?.dim ?? [];
+    const d = dims[2]?.dimValue;
+    if (v.name === imageInput || graph.initializer.some((t) => t.name === v.name) || dims.length !== 3 || d === undefined) continue;
+    const dim = Number(d);
+    feeds[v.name!] = { dtype: 'float32', dims: [1, 1, dim], data: new Float32Array(dim) };
+  }
+  return feeds;
 }
 
 /** A quantization range: symmetric `{ amax }` (int8) or asymmetric `{ min, max }` (uint8). */

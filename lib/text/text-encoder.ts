@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { CpuBackend } from '../backends/cpu.js';
 import { YoloeTrtError, invalidOption } from '../errors.js';
 import type { Tensor, TensorInfo } from '../types.js';
-import { optNumber, optObject, optString } from '../validate.js';
+import { checkKnownKeys, optNumber, optObject, optString } from '../validate.js';
 import { BpeVocab, CLIP_VOCAB_FILE, loadBpeVocab } from './bpe-vocab.js';
 import { EmbeddingCache } from './embedding-cache.js';
 import { checkTexts, cleanText, lastVocabUsed, rememberVocab, tokenizeWith } from './tokenizer.js';
@@ -230,6 +230,7 @@ function pack(rows: readonly Float32Array[], dim: number): ClassEmbeddings {
 export async function loadTextEncoder(options: LoadTextEncoderOptions): Promise<TextEncoder> {
   if (options === null || typeof options !== 'object') throw invalidOption('options', 'an object with onnx (the text encoder path)', options);
   const opts = optObject('options', options);
+  checkKnownKeys('loadTextEncoder', opts, ['onnx', 'adapter', 'vocab', 'threads', 'cacheSize']);
   const onnx = optString('options.onnx', opts.onnx);
   if (onnx === undefined) throw invalidOption('options.onnx', 'the path of the text encoder ONNX', undefined);
   const adapterPath = optString('options.adapter', opts.adapter);

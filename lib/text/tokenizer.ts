@@ -1,6 +1,6 @@
 import { endianness } from 'node:os';
 import { YoloeTrtError, invalidOption } from '../errors.js';
-import { optEnum, optNumber, optObject } from '../validate.js';
+import { checkKnownKeys, optEnum, optNumber, optObject } from '../validate.js';
 import { BpeVocab, CLIP_VOCAB_FILE, EOT_ID, SOT_ID, loadBpeVocab } from './bpe-vocab.js';
 import { ftfyFixText } from './ftfy.js';
 import { htmlUnescape } from './html-unescape.js';
@@ -112,6 +112,7 @@ export function checkTexts(texts: unknown, option: string): readonly string[] {
 export function tokenize(texts: readonly string[], options: TokenizeOptions = {}): TokenizeResult {
   const list = checkTexts(texts, 'texts');
   const opts = optObject('options', options);
+  checkKnownKeys('tokenize', opts, ['vocab', 'contextLength', 'dtype']);
   const contextLength = optNumber('options.contextLength', opts.contextLength, 77, 2, 4096, { integer: true });
   const dtype = optEnum('options.dtype', opts.dtype, ['int64', 'int32'] as const, 'int64');
   return tokenizeWith(resolveVocab(opts.vocab), list, contextLength, dtype);
