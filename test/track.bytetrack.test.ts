@@ -29,7 +29,7 @@ const camel: Record<string, string> = {
 
 describe('ByteTracker equals Ultralytics BYTETracker on the golden sequences', () => {
   it('covers the cases it claims', () => {
-    expect(golden.scenarios.map((s) => s.name)).toEqual(['smooth', 'crossing', 'occlusion', 'low-scores', 'births-deaths', 'ties', 'crowd', 'crowd-options']);
+    expect(golden.scenarios.map((s) => s.name)).toEqual(['smooth', 'crossing', 'occlusion', 'low-scores', 'births-deaths', 'ties', 'duplicates', 'crowd', 'crowd-options']);
   });
   for (const scenario of golden.scenarios) {
     it(scenario.name, () => {

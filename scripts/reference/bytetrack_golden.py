@@ -215,6 +215,21 @@ def ties():
     return frames
 
 
+def duplicates():
+    # a box detected twice (two tracks on one object); the copy vanishes, so one track is lost right on top
+    # of the other: remove_duplicate_stracks drops the younger of the pair
+    frames = []
+    for t in range(40):
+        f = [box(300 + 2 * t, 300, 80, 160) + [0.9, 0]]
+        if t < 12 or t >= 30:
+            f.append(box(301 + 2 * t, 301, 80, 160) + [0.85, 0])
+        f.append(box(700 + t, 200, 60, 60) + [0.8, 1])
+        if 3 <= t < 25:
+            f.append(box(702 + t, 201, 60, 61) + [0.82, 1])
+        frames.append(f)
+    return frames
+
+
 def crowd(n=14, steps=150):
     pos = rng.uniform([50, 50], [1800, 1000], size=(n, 2))
     vel = rng.normal(0, 4, size=(n, 2))
@@ -245,6 +260,7 @@ scenarios = [
     run('low-scores', low_scores()),
     run('births-deaths', births_deaths()),
     run('ties', ties()),
+    run('duplicates', duplicates()),
     run('crowd', crowd()),
     run('crowd-options', crowd(10, 80), track_buffer=10, match_thresh=0.6, fuse_score=False, track_high_thresh=0.4,
         new_track_thresh=0.5, track_low_thresh=0.2),
