@@ -17,7 +17,9 @@ export type YoloeTrtErrorCode =
   | 'ERR_CALIBRATION' // calibration data or cache is unusable
   | 'ERR_QUANTIZATION' // a quantized model fails its accuracy check
   | 'ERR_DATASET' // evaluation data (COCO json, labels) is unusable
-  | 'ERR_DISPOSED'; // the model was disposed
+  | 'ERR_DISPOSED' // the model was disposed
+  | 'ERR_FFMPEG_NOT_FOUND' // a video source needs the ffmpeg executable and there is none
+  | 'ERR_SOURCE'; // a video / camera / stream source cannot be opened or read
 
 export class YoloeTrtError extends Error {
   readonly code: YoloeTrtErrorCode;

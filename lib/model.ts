@@ -7,6 +7,7 @@ import { preprocess } from './image/index.js';
 import { RegionMask, decodeBatch, detectLayout, resolveDecodeOptions } from './decode/index.js';
 import { resolveModelInfo, type ModelInfoOverrides } from './model-info.js';
 import type { BinaryMask, DecodeOptions, ImageInput, ImageResult, ModelInfo, RgbImage } from './types.js';
+import { VideoStream, type StreamOptions, type StreamSource } from './stream/index.js';
 
 export interface LoadModelOptions extends ModelInfoOverrides {
   /** 'auto' (default): engines on TensorRT, ONNX on the CPU; 'cpu': ONNX Runtime; 'tensorrt': the native addon */
@@ -72,6 +73,16 @@ export class Model {
       results.push(...(await this.runBatch(chunk, opts)));
     }
     return results;
+  }
+
+  /**
+   * Results frame by frame from a video file, URL, V4L2 device, image folder/glob or an iterable of
+   * frames (see lib/stream and StreamOptions), optionally tracked; `stats()` and `close()` on the result.
+   * @example
+   * for await (const r of model.stream('clip.mp4', { track: 'bytetrack' })) console.log(r.frame, r.detections);
+   */
+  stream(source: StreamSource, options: StreamOptions = {}): VideoStream {
+    return new VideoStream(this, source, options);
   }
 
   /** Letterboxes and runs a batch, returning the raw output tensors (for calibration and tests). */

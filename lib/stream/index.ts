@@ -1,0 +1,6 @@
+export { StreamGroup, VideoStream, type StreamResult } from './group.js';
+export { resolveStreamOptions, type StreamOptions } from './options.js';
+export type { StreamSource } from './sources.js';
+export type { StreamStats } from './stats.js';
+export type { BackPressurePolicy } from './frame-buffer.js';
+export { ffmpegPath } from './ffmpeg.js';
