@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, type Model } from '../lib/model.js';
 import { YoloeTrtError } from '../lib/errors.js';
 import { StreamGroup } from '../lib/stream/index.js';
+import { createSource } from '../lib/stream/sources.js';
+import { resolveStreamOptions } from '../lib/stream/options.js';
 import { IMAGES, MODELS } from './fixtures.js';
 import { makeClips, type Clips } from './video-clips.js';
 
@@ -43,12 +45,8 @@ print(n)`;
 }
 
 async function decodeAll(file: string) {
+  // decode only, through the source layer the streams use
   const frames: Uint8Array[] = [];
-  const stream = model.stream(file, { policy: 'all' });
-  // decode only: an iterable of frames is what the model sees; read them through the group's source layer
-  const { createSource } = await import('../lib/stream/sources.js');
-  const { resolveStreamOptions } = await import('../lib/stream/options.js');
-  stream.close();
   const source = await createSource(file, resolveStreamOptions({ policy: 'all' }));
   await source.open();
   const meta: { index: number; time: number }[] = [];

@@ -27,6 +27,8 @@ export interface FrameSource {
 const IMAGE_EXTS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.bmp', '.tif', '.tiff', '.gif', '.avif']);
 const VIDEO_EXTS = /\.(mp4|m4v|mkv|mov|avi|webm|ts|mts|mpg|mpeg|flv|wmv|mjpeg|mjpg|h264|h265|hevc|gif)$/i;
 const LIVE_URL = /^(rtsp|rtsps|rtmp|rtmps|udp|tcp|srt|rtp):\/\//i;
+/** live inputs: no input buffering, and probe half a second rather than ffmpeg's 5 s before the first frame */
+const LIVE_INPUT_ARGS = ['-fflags', 'nobuffer', '-analyzeduration', '500000', '-probesize', '500000'];
 
 /** Opens a source of any kind under the resolved options (not yet started: call open()). */
 export async function createSource(source: StreamSource, options: ResolvedStreamOptions): Promise<FrameSource> {
@@ -39,11 +41,11 @@ export async function createSource(source: StreamSource, options: ResolvedStream
   if (source.length === 0) throw new YoloeTrtError('ERR_INVALID_OPTION', 'Expected a non-empty source but received ""', { option: 'source' });
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(source)) {
     const live = options.live ?? (LIVE_URL.test(source) || !VIDEO_EXTS.test(new URL(source).pathname));
-    const inputArgs = /^rtsps?:/i.test(source) ? ['-rtsp_transport', options.rtspTransport] : [];
+    const inputArgs = [...(live ? LIVE_INPUT_ARGS : []), ...(/^rtsps?:/i.test(source) ? ['-rtsp_transport', options.rtspTransport] : [])];
     return new FfmpegSource({ input: source, inputArgs: [...inputArgs, ...options.ffmpegInputArgs], ...scaleOf(options) }, live, options);
   }
   if (/^\/dev\/video\d+$/.test(source)) {
-    return new FfmpegSource({ input: source, inputArgs: ['-f', 'v4l2', ...options.ffmpegInputArgs], ...scaleOf(options) }, options.live ?? true, options);
+    return new FfmpegSource({ input: source, inputArgs: ['-f', 'v4l2', ...LIVE_INPUT_ARGS, ...options.ffmpegInputArgs], ...scaleOf(options) }, options.live ?? true, options);
   }
   if (/[*?]/.test(basename(source))) return new FolderSource(await globFiles(source), options);
   const info = await stat(source).catch(() => undefined);
