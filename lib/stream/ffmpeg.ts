@@ -21,6 +21,8 @@ export interface VideoInfo {
   height: number;
   /** frames per second ffmpeg reports for the output, 0 when unknown */
   fps: number;
+  /** the input's duration in seconds, when it has one (files) */
+  duration?: number;
 }
 
 /** ffmpeg arguments: the first video stream, every frame as decoded (no duplication or dropping), RGB24 on stdout. */
@@ -43,7 +45,9 @@ export function parseOutputInfo(log: string): VideoInfo | undefined {
   if (!line || !size) return undefined;
   const fps = line.match(/, ([\d.]+)(k?) fps/) ?? log.slice(0, out).match(/Video: .*?, ([\d.]+)(k?) (?:fps|tbr)/);
   const rate = fps ? Number(fps[1]) * (fps[2] === 'k' ? 1000 : 1) : 0;
-  return { width: Number(size[1]), height: Number(size[2]), fps: Number.isFinite(rate) ? rate : 0 };
+  const d = log.slice(0, out).match(/Duration: (\d+):(\d+):([\d.]+)/);
+  const duration = d ? Number(d[1]) * 3600 + Number(d[2]) * 60 + Number(d[3]) : undefined;
+  return { width: Number(size[1]), height: Number(size[2]), fps: Number.isFinite(rate) ? rate : 0, ...(duration ? { duration } : {}) };
 }
 
 /** The log lines that say why ffmpeg failed (errors rather than banners). */

@@ -1,7 +1,7 @@
 import { YoloeTrtError } from '../errors.js';
 import type { Model } from '../model.js';
 import { FrameTracker } from '../track/index.js';
-import type { ImageResult } from '../types.js';
+import type { ImageResult, RgbImage } from '../types.js';
 import type { Frame } from './frame-buffer.js';
 import { resolveStreamOptions, type ResolvedStreamOptions, type StreamOptions } from './options.js';
 import { createSource, type FrameSource, type StreamSource } from './sources.js';
@@ -21,6 +21,8 @@ export interface StreamResult extends ImageResult {
   capturedAt: number;
   /** decode-to-result time of this frame, ms */
   latencyMs: number;
+  /** the decoded frame the detections refer to (RGB, the result's width x height) */
+  image: RgbImage;
 }
 
 interface Lane {
@@ -95,6 +97,7 @@ export class StreamGroup implements AsyncIterable<StreamResult> {
         latencyMs: l.latency.percentiles(),
         reconnects: l.source.reconnects,
         sourceFps: l.source.fps,
+        ...(l.source.expectedFrames ? { expectedFrames: l.source.expectedFrames } : {}),
         ...(l.error ?? l.source.endReason ? { error: l.error ?? l.source.endReason } : {}),
         ended: l.finished,
       };
@@ -169,7 +172,7 @@ export class StreamGroup implements AsyncIterable<StreamResult> {
       l.latency.add(latencyMs);
       l.processed += 1;
       this.queue.push({
-        ...result, source: lane, frame: frame.index, time: frame.time, fps: l.source.fps, capturedAt: frame.capturedAt, latencyMs,
+        ...result, source: lane, frame: frame.index, time: frame.time, fps: l.source.fps, capturedAt: frame.capturedAt, latencyMs, image: frame.image,
       });
     });
   }

@@ -17,6 +17,8 @@ export interface FrameSource {
   /** frames per second of the source (reported by ffmpeg, or the `fps` option) */
   fps: number;
   reconnects: number;
+  /** frames expected in all (files: duration x fps; folders: the file count), when known */
+  expectedFrames?: number;
   /** a live source that broke for good without an exception: why */
   endReason?: string;
   /** resolves when frames can flow; rejects with a typed error when the source cannot be opened */
@@ -67,6 +69,7 @@ class FfmpegSource implements FrameSource {
   fps = 0;
   reconnects = 0;
   endReason?: string;
+  expectedFrames?: number;
   private run?: FfmpegRun;
   private closed = false;
   private index = 0;
@@ -96,6 +99,7 @@ class FfmpegSource implements FrameSource {
       onInfo: (info) => {
         this.size = { width: info.width, height: info.height };
         this.fps = info.fps || this.options.fps || 30;
+        if (info.duration && !this.live && !this.options.loop) this.expectedFrames = Math.round(info.duration * this.fps);
         if (!this.everOpened) this.openedAt = performance.now();
         this.everOpened = true;
         onOpen?.();
@@ -157,9 +161,12 @@ class FolderSource implements FrameSource {
   reconnects = 0;
   private closed = false;
 
+  readonly expectedFrames: number;
+
   constructor(private readonly files: string[], options: ResolvedStreamOptions) {
     this.buffer = new FrameBuffer(options.policy ?? 'all', options.bufferSize);
     this.fps = options.fps ?? 30;
+    this.expectedFrames = files.length;
   }
 
   async open(): Promise<void> {

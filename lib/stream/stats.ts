@@ -14,6 +14,8 @@ export interface StreamStats {
   reconnects: number;
   /** the source's frame rate (ffmpeg's report, or the `fps` option) */
   sourceFps: number;
+  /** frames the source should deliver in all, when known (files, folders): for progress */
+  expectedFrames?: number;
   /** why the stream ended, when it has: the error message of a source that broke for good */
   error?: string;
   ended: boolean;
