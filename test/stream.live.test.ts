@@ -4,11 +4,11 @@
  * with back-off and goes on (frame indices keep counting).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadModel, type Model } from '../lib/model.js';
 import { MODELS } from './fixtures.js';
+import { freePort } from './free-port.js';
 import { makeClips, type Clips } from './video-clips.js';
 
 let clips: Clips;
@@ -24,15 +24,6 @@ afterAll(async () => {
   await model?.dispose();
   if (clips) rmSync(clips.dir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** ffmpeg serving the clip in a loop, in real time, to one HTTP client. */
 function serve(port: number): ChildProcess {

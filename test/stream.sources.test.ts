@@ -114,6 +114,29 @@ describe('ffmpeg sources', () => {
     await expect(model.stream('rtsp://127.0.0.1:1/none', { reconnect: false }).open()).rejects.toMatchObject({ code: 'ERR_SOURCE' });
   });
 
+  it("policy 'all' with a slow consumer: every frame, and the decoder pauses (never more than the buffer ahead)", async () => {
+    const stream = model.stream(clips.mjpeg, { policy: 'all', bufferSize: 2, conf: 0.9 });
+    let n = 0;
+    let maxAhead = 0;
+    for await (const r of stream) {
+      expect(r.frame).toBe(n++);
+      await new Promise((res) => setTimeout(res, 60));
+      const s = stream.stats();
+      maxAhead = Math.max(maxAhead, s.decoded - s.processed);
+    }
+    expect(n).toBe(clips.frames);
+    expect(stream.stats().dropped).toBe(0);
+    // 2 in the buffer, at most 1 more completed from the pipe before the pause took effect
+    expect(maxAhead).toBeLessThanOrEqual(3);
+  }, 60_000);
+
+  it('tracking lowers the default conf to 0.1 (Ultralytics model.track); an explicit conf stays', () => {
+    expect(resolveStreamOptions({ track: 'bytetrack' }).detect.conf).toBe(0.1);
+    expect(resolveStreamOptions({ track: true, conf: 0.3 }).detect.conf).toBe(0.3);
+    expect(resolveStreamOptions({}).detect.conf).toBeUndefined();
+    expect(resolveStreamOptions({ realtime: true }).live).toBe(true);
+  });
+
   it('rejects bad options with the uniform message', () => {
     expect(() => model.stream(clips.h264, { policy: 'newest' as never })).toThrow("Expected one of 'latest', 'all' for policy but received \"newest\"");
     expect(() => model.stream(clips.h264, { scale: { width: 0, height: 10 } })).toThrow(/Expected \{ width, height \} with positive integers for scale/);

@@ -4,6 +4,7 @@ import { YoloeTrtError } from '../errors.js';
 import { VideoWriter, type StreamOptions, type StreamResult, type StreamStats } from '../stream/index.js';
 import { intListFlag, numberFlag, parseCommand, requireFlag } from './args.js';
 import { readNamesFile } from './names.js';
+import { detectionRecord } from './detect.js';
 
 export const trackUsage = `yoloe-trt track <source> --model M [options]
 
@@ -28,10 +29,7 @@ export function frameRecord(r: StreamResult) {
     width: r.width,
     height: r.height,
     detections: r.detections.map((d) => ({
-      box: d.box.map((v) => Math.round(v * 100) / 100),
-      score: Math.round(d.score * 10000) / 10000,
-      classId: d.classId,
-      label: d.label,
+      ...detectionRecord(d),
       ...((d as { trackId?: number }).trackId !== undefined ? { trackId: (d as { trackId?: number }).trackId } : {}),
     })),
   };

@@ -72,29 +72,11 @@ export class ByteTracker {
     const pool = jointStracks(trackedStracks, this.lost);
     for (const t of pool) t.predict();
     const first = linearAssignment(this.dists(pool, detections), pool.length, detections.length, o.matchThresh);
-    for (const [it, id] of first.matches) {
-      const track = pool[it]!;
-      if (track.state === TrackState.Tracked) {
-        track.update(detections[id]!, this.frameId);
-        activated.push(track);
-      } else {
-        track.reActivate(detections[id]!, this.frameId);
-        refind.push(track);
-      }
-    }
+    this.applyMatches(first.matches, pool, detections, activated, refind);
     // Step 3: second association, low-score detections against the still-tracked leftovers
     const rTracked = first.unmatchedRows.map((i) => pool[i]!).filter((t) => t.state === TrackState.Tracked);
     const secondMatch = linearAssignment(iouDistance(rTracked.map((t) => t.xyxy), second.map((d) => d.xyxy)), rTracked.length, second.length, 0.5);
-    for (const [it, id] of secondMatch.matches) {
-      const track = rTracked[it]!;
-      if (track.state === TrackState.Tracked) {
-        track.update(second[id]!, this.frameId);
-        activated.push(track);
-      } else {
-        track.reActivate(second[id]!, this.frameId);
-        refind.push(track);
-      }
-    }
+    this.applyMatches(secondMatch.matches, rTracked, second, activated, refind);
     for (const it of secondMatch.unmatchedRows) {
       const track = rTracked[it]!;
       if (track.state !== TrackState.Lost) {
@@ -142,6 +124,20 @@ export class ByteTracker {
       const [x1, y1, x2, y2] = t.xyxy;
       return { box: [f(x1), f(y1), f(x2), f(y2)], trackId: t.trackId, score: t.score, classId: t.cls, index: t.idx };
     });
+  }
+
+  /** Matched tracks take their detection: tracked ones are updated, lost ones re-found. */
+  private applyMatches(matches: [number, number][], tracks: STrack[], dets: STrack[], activated: STrack[], refind: STrack[]): void {
+    for (const [it, id] of matches) {
+      const track = tracks[it]!;
+      if (track.state === TrackState.Tracked) {
+        track.update(dets[id]!, this.frameId);
+        activated.push(track);
+      } else {
+        track.reActivate(dets[id]!, this.frameId);
+        refind.push(track);
+      }
+    }
   }
 
   private dists(tracks: STrack[], dets: STrack[]): Float32Array {
