@@ -33,7 +33,7 @@ async function decodeOnly(file) {
   const frames = [];
   for (;;) {
     await source.buffer.ready();
-    const f = source.buffer.take();
+    const f = await source.buffer.take();
     if (f) frames.push(f.image);
     else if (source.buffer.done) break;
   }

@@ -52,7 +52,7 @@ async function decodeAll(file: string) {
   const meta: { index: number; time: number }[] = [];
   for (;;) {
     await source.buffer.ready();
-    const f = source.buffer.take();
+    const f = await source.buffer.take();
     if (!f) {
       if (source.buffer.done) break;
       continue;
@@ -163,15 +163,25 @@ describe('model.stream', () => {
   it("policy 'latest' on a real-time source faster than the consumer: drops counted, nothing queued", async () => {
     const stream = model.stream(clips.h264, { realtime: true });
     let n = 0;
+    let last = performance.now();
+    let maxPeriod = 0;
     for await (const r of stream) {
       void r;
       n += 1;
-      await new Promise((res) => setTimeout(res, 150)); // a consumer slower than 30 fps
+      maxPeriod = Math.max(maxPeriod, performance.now() - last);
+      // a consumer slower than 30 fps that blocks the JS thread, as ONNX Runtime's CPU run does:
+      // the reader thread must keep draining ffmpeg meanwhile
+      const until = performance.now() + 150;
+      while (performance.now() < until) { /* busy */ }
+      last = performance.now();
     }
     const s = stream.stats();
     expect(s.processed).toBe(n);
-    expect(s.dropped).toBeGreaterThan(0);
+    expect(s.decoded).toBe(clips.frames); // every frame was decoded in real time, not held back by the consumer
+    expect(s.dropped).toBeGreaterThan(clips.frames / 3);
     expect(s.decoded).toBe(s.processed + s.dropped);
+    // frames are fresh: decode-to-result stays under one consumer iteration (no queue builds up)
+    expect(s.latencyMs.p95).toBeLessThan(maxPeriod + 40);
   }, 60_000);
 
   it('a folder, a glob and an iterable of raw frames', async () => {

@@ -1,5 +1,6 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { YoloeTrtError } from '../errors.js';
 
 /** The ffmpeg executable: $YOLOE_TRT_FFMPEG, else `ffmpeg` on PATH. */
@@ -60,84 +61,134 @@ export function ffmpegReason(log: string): string {
 export interface FfmpegRunEvents {
   /** the output header was parsed: frames of this size follow */
   onInfo(info: VideoInfo): void;
-  /** one complete RGB frame (a fresh buffer the receiver keeps) */
-  onFrame(data: Uint8Array): boolean;
-  /** the process ended; `error` when it could not start or failed */
+  /** a frame is waiting in the reader (after none was) */
+  onReady(): void;
+  /** the process ended; `spawnError` when it could not start */
   onEnd(result: { code: number | null; framesRead: number; log: string; spawnError?: YoloeTrtError }): void;
 }
 
+/** A decoded frame handed over by the reader: `at` is when it was complete, in this thread's performance.now() time. */
+export interface RawFrame {
+  data: Uint8Array;
+  seq: number;
+  at: number;
+}
+
 /**
- * One ffmpeg process decoding to raw RGB on a pipe. onFrame returning false pauses the pipe
- * (ffmpeg then blocks) until resume() is called.
+ * One ffmpeg process decoding to raw RGB, run and drained by a worker thread
+ * (pipe-reader-worker.ts) that applies the back-pressure policy; frames are pulled with take().
  */
 export class FfmpegRun {
-  private readonly proc: ChildProcessByStdio<null, Readable, Readable>;
+  private readonly worker: Worker;
   private log = '';
-  private frameBytes = 0;
-  private partial?: Uint8Array;
-  private filled = 0;
-  private pending: Buffer[] = [];
-  private framesRead = 0;
+  private headerDone = false;
   private spawnError?: YoloeTrtError;
-  killed = false;
+  private takers: ((f: RawFrame | undefined) => void)[] = [];
+  private ended = false;
+  private exitCode?: number | null;
+  private killed = false;
+  hasFrame = false;
+  decoded = 0;
+  dropped = 0;
 
-  constructor(input: FfmpegInput, private readonly events: FfmpegRunEvents) {
+  constructor(input: FfmpegInput, policy: 'latest' | 'all', capacity: number, private readonly events: FfmpegRunEvents) {
     const exe = ffmpegPath();
-    this.proc = spawn(exe, ffmpegArgs(input), { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.proc.on('error', (err: NodeJS.ErrnoException) => {
-      this.spawnError = err.code === 'ENOENT'
-        ? new YoloeTrtError('ERR_FFMPEG_NOT_FOUND', `ffmpeg was not found (tried ${JSON.stringify(exe)}): install it (apt-get install ffmpeg) or set YOLOE_TRT_FFMPEG to its path`, { ffmpeg: exe }, { cause: err })
-        : new YoloeTrtError('ERR_SOURCE', `Cannot start ffmpeg (${exe}): ${err.message}`, { ffmpeg: exe }, { cause: err });
+    this.worker = new Worker(readerWorkerPath(), { workerData: { exe, args: ffmpegArgs(input), policy, capacity }, env: process.env });
+    this.worker.on('message', (m: WorkerMessage) => this.onMessage(m, exe));
+    this.worker.on('error', (err) => {
+      this.spawnError = new YoloeTrtError('ERR_SOURCE', `The ffmpeg reader thread failed: ${err.message}`, { source: input.input }, { cause: err });
+      this.finish(null);
     });
-    this.proc.stderr.setEncoding('utf8');
-    this.proc.stderr.on('data', (text: string) => {
-      // keep the header whole until it is parsed, then only a tail for error messages
-      this.log = this.frameBytes ? (this.log + text).slice(-8192) : this.log + text;
-      if (!this.frameBytes) this.tryHeader();
-    });
-    this.proc.stdout.on('data', (chunk: Buffer) => {
-      if (!this.frameBytes) this.pending.push(chunk);
-      else this.consume(chunk);
-    });
-    this.proc.on('close', (code) => {
-      this.events.onEnd({ code, framesRead: this.framesRead, log: this.log, ...(this.spawnError ? { spawnError: this.spawnError } : {}) });
+    this.worker.on('exit', () => this.finish(null));
+    // the reader never keeps the process alive on its own (listeners first: adding one re-refs)
+    this.worker.unref();
+  }
+
+  /** The next frame the policy keeps (oldest for 'all', newest for 'latest'), undefined when none is waiting. */
+  take(): Promise<RawFrame | undefined> {
+    if (this.ended) return Promise.resolve(undefined);
+    this.hasFrame = false;
+    return new Promise((resolve) => {
+      this.takers.push(resolve);
+      this.worker.postMessage({ t: 'take' });
     });
   }
 
-  resume(): void {
-    this.proc.stdout.resume();
-  }
-
+  /** Stops ffmpeg; the reader thread exits once it has (frames it still holds are discarded). */
   kill(): void {
     this.killed = true;
-    this.proc.kill('SIGKILL');
+    this.worker.postMessage({ t: 'kill' });
   }
 
-  private tryHeader(): void {
-    const info = parseOutputInfo(this.log);
-    if (!info) return;
-    this.frameBytes = info.width * info.height * 3;
-    this.events.onInfo(info);
-    const pending = this.pending;
-    this.pending = [];
-    for (const chunk of pending) this.consume(chunk);
-  }
-
-  private consume(chunk: Buffer): void {
-    let offset = 0;
-    while (offset < chunk.length) {
-      this.partial ??= new Uint8Array(this.frameBytes);
-      const n = Math.min(this.frameBytes - this.filled, chunk.length - offset);
-      this.partial.set(chunk.subarray(offset, offset + n), this.filled);
-      this.filled += n;
-      offset += n;
-      if (this.filled === this.frameBytes) {
-        const frame = this.partial;
-        this.partial = undefined;
-        this.filled = 0;
-        this.framesRead += 1;
-        if (!this.events.onFrame(frame) && !this.killed) this.proc.stdout.pause();
+  private onMessage(m: WorkerMessage, exe: string): void {
+    if (m.t === 'log') {
+      // keep the header whole until it is parsed, then only a tail for error messages
+      this.log = this.headerDone ? (this.log + m.text).slice(-8192) : this.log + m.text;
+      if (!this.headerDone) {
+        const info = parseOutputInfo(this.log);
+        if (info) {
+          this.headerDone = true;
+          this.worker.postMessage({ t: 'size', frameBytes: info.width * info.height * 3 });
+          this.events.onInfo(info);
+        }
+      }
+    } else if (m.t === 'ready') {
+      this.hasFrame = true;
+      this.events.onReady();
+    } else if (m.t === 'frame') {
+      this.decoded = m.decoded;
+      this.dropped = m.dropped;
+      this.hasFrame = m.remaining > 0;
+      const frame = m.data ? { data: m.data, seq: m.seq!, at: m.at! - performance.timeOrigin } : undefined;
+      this.takers.shift()?.(frame);
+      if (this.exitCode !== undefined && m.remaining === 0) this.complete();
+    } else if (m.t === 'spawn-error') {
+      this.spawnError = m.code === 'ENOENT'
+        ? new YoloeTrtError('ERR_FFMPEG_NOT_FOUND', `ffmpeg was not found (tried ${JSON.stringify(exe)}): install it (apt-get install ffmpeg) or set YOLOE_TRT_FFMPEG to its path`, { ffmpeg: exe })
+        : new YoloeTrtError('ERR_SOURCE', `Cannot start ffmpeg (${exe}): ${m.message}`, { ffmpeg: exe });
+    } else if (m.t === 'end') {
+      // ffmpeg is done; the frames the reader still holds are delivered before the run ends
+      this.decoded = m.decoded;
+      this.dropped = m.dropped;
+      this.exitCode = m.code;
+      if (m.remaining === 0 || this.killed) this.complete();
+      else if (!this.hasFrame) {
+        this.hasFrame = true;
+        this.events.onReady();
       }
     }
   }
+
+  private complete(): void {
+    this.finish(this.exitCode ?? null);
+    void this.worker.terminate();
+  }
+
+  private finish(code: number | null): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.hasFrame = false;
+    for (const t of this.takers) t(undefined);
+    this.takers = [];
+    this.events.onEnd({ code, framesRead: this.decoded, log: this.log, ...(this.spawnError ? { spawnError: this.spawnError } : {}) });
+  }
+}
+
+type WorkerMessage =
+  | { t: 'log'; text: string }
+  | { t: 'ready' }
+  | { t: 'frame'; data: Uint8Array | null; seq?: number; at?: number; decoded: number; dropped: number; remaining: number }
+  | { t: 'spawn-error'; code?: string; message: string }
+  | { t: 'end'; code: number | null; decoded: number; dropped: number; remaining: number };
+
+/**
+ * The compiled reader: beside this file in dist/; when running from the TypeScript sources
+ * (tests), the copy `npm run build:ts` put in dist/.
+ */
+function readerWorkerPath(): string {
+  const here = fileURLToPath(new URL('./pipe-reader-worker.js', import.meta.url));
+  if (existsSync(here)) return here;
+  const built = fileURLToPath(new URL('../../dist/stream/pipe-reader-worker.js', import.meta.url));
+  if (existsSync(built)) return built;
+  throw new YoloeTrtError('ERR_SOURCE', `The ffmpeg reader ${here} is missing: run npm run build:ts`, { path: here });
 }

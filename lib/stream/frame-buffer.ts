@@ -15,12 +15,29 @@ export interface Frame {
 
 export type BackPressurePolicy = 'latest' | 'all';
 
+/** What a stream group reads a source through: a readiness flag, a (possibly async) take, and counters. */
+export interface FrameQueue {
+  /** a frame can be taken now */
+  readonly hasFrame: boolean;
+  /** ended and drained */
+  readonly done: boolean;
+  /** why the source ended, when it failed */
+  readonly error: unknown;
+  /** frames the source produced */
+  readonly decoded: number;
+  /** frames replaced before the model took them */
+  readonly dropped: number;
+  /** resolves when a frame is ready or the source ended */
+  ready(): Promise<void>;
+  take(): Frame | undefined | Promise<Frame | undefined>;
+}
+
 /**
  * Frames between a decoder and the model. `all` holds up to `capacity` frames and reports when
  * it is full so that the producer pauses (ffmpeg then blocks on its pipe); `latest` holds one
  * frame and a newer one replaces it, counting the replaced one as dropped. Never unbounded.
  */
-export class FrameBuffer {
+export class FrameBuffer implements FrameQueue {
   private readonly frames: Frame[] = [];
   private waiters: (() => void)[] = [];
   private spaceWaiters: (() => void)[] = [];
@@ -63,6 +80,10 @@ export class FrameBuffer {
 
   get size(): number {
     return this.frames.length;
+  }
+
+  get hasFrame(): boolean {
+    return this.frames.length > 0;
   }
 
   /** True once ended and drained. */

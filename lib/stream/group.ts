@@ -138,7 +138,7 @@ export class StreamGroup implements AsyncIterable<StreamResult> {
         }
       }
       if (this.lanes.every((l) => l.finished)) return false;
-      const batch = this.takeBatch();
+      const batch = await this.takeBatch();
       if (batch.length > 0) {
         await this.runBatch(batch);
         return true;
@@ -147,14 +147,16 @@ export class StreamGroup implements AsyncIterable<StreamResult> {
     }
   }
 
-  private takeBatch(): { lane: number; frame: Frame }[] {
+  private async takeBatch(): Promise<{ lane: number; frame: Frame }[]> {
     const info = this.model.info;
     const max = info.dynamicBatch ? (this.options.detect.batchSize ?? 8) : (info.batch ?? 1);
     const batch: { lane: number; frame: Frame }[] = [];
     const n = this.lanes.length;
     for (let k = 0; k < n && batch.length < max; k++) {
       const lane = (this.next + k) % n;
-      const frame = this.lanes[lane]!.source.buffer.take();
+      const queue = this.lanes[lane]!.source.buffer;
+      if (!queue.hasFrame) continue;
+      const frame = await queue.take();
       if (frame) batch.push({ lane, frame });
     }
     // the next batch starts after the last source served: strict rotation among the sources with frames

@@ -2,17 +2,17 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { YoloeTrtError } from '../errors.js';
 import { decodeImage } from '../image/decode.js';
-import type { ImageInput, RgbImage } from '../types.js';
+import type { ImageInput } from '../types.js';
 import { FfmpegRun, ffmpegReason, type FfmpegInput } from './ffmpeg.js';
-import { FrameBuffer, type BackPressurePolicy } from './frame-buffer.js';
+import { FrameBuffer, type BackPressurePolicy, type Frame, type FrameQueue } from './frame-buffer.js';
 import type { ResolvedStreamOptions } from './options.js';
 
 /** What model.stream() reads: a video file, an RTSP/HTTP/... URL, a V4L2 device, an image folder or glob, or frames you produce. */
 export type StreamSource = string | AsyncIterable<ImageInput> | Iterable<ImageInput>;
 
-/** A producer of frames into a FrameBuffer. */
+/** A producer of frames, read through its queue. */
 export interface FrameSource {
-  readonly buffer: FrameBuffer;
+  readonly buffer: FrameQueue;
   readonly live: boolean;
   /** frames per second of the source (reported by ffmpeg, or the `fps` option) */
   fps: number;
@@ -64,23 +64,64 @@ function scaleOf(options: ResolvedStreamOptions): Pick<FfmpegInput, 'scale'> {
 }
 
 /** A video file, URL or device decoded by ffmpeg; live sources reopen with back-off when asked to. */
-class FfmpegSource implements FrameSource {
-  readonly buffer: FrameBuffer;
+class FfmpegSource implements FrameSource, FrameQueue {
+  readonly buffer: FrameQueue = this;
   fps = 0;
   reconnects = 0;
   endReason?: string;
   expectedFrames?: number;
   private run?: FfmpegRun;
   private closed = false;
-  private index = 0;
+  private ended = false;
+  private failure?: YoloeTrtError;
+  /** frames and drops of the runs before this one (reconnects) */
+  private base = { frames: 0, dropped: 0 };
   private openedAt = 0;
   private failures = 0;
   private timer?: NodeJS.Timeout;
   private everOpened = false;
   private size?: { width: number; height: number };
+  private waiters: (() => void)[] = [];
+  private readonly policy: BackPressurePolicy;
+  private readonly capacity: number;
 
   constructor(private readonly input: FfmpegInput, readonly live: boolean, private readonly options: ResolvedStreamOptions) {
-    this.buffer = new FrameBuffer(options.policy ?? (live ? 'latest' : 'all'), options.bufferSize);
+    this.policy = options.policy ?? (live ? 'latest' : 'all');
+    this.capacity = this.policy === 'latest' ? 1 : options.bufferSize;
+  }
+
+  get hasFrame(): boolean {
+    return this.run?.hasFrame ?? false;
+  }
+
+  get done(): boolean {
+    return this.ended;
+  }
+
+  get error(): unknown {
+    return this.failure;
+  }
+
+  get decoded(): number {
+    return this.base.frames + (this.run?.decoded ?? 0);
+  }
+
+  get dropped(): number {
+    return this.base.dropped + (this.run?.dropped ?? 0);
+  }
+
+  ready(): Promise<void> {
+    if (this.hasFrame || this.ended) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  async take(): Promise<Frame | undefined> {
+    const base = this.base.frames; // a run that ends while this take is answered moves the base on
+    const raw = await this.run?.take();
+    if (!raw || !this.size) return undefined;
+    const index = base + raw.seq;
+    const time = this.live ? (raw.at - this.openedAt) / 1000 : index / this.fps;
+    return { image: { data: raw.data, ...this.size }, index, time, decodedAt: raw.at, capturedAt: Date.now() - (performance.now() - raw.at) };
   }
 
   open(): Promise<void> {
@@ -91,11 +132,24 @@ class FfmpegSource implements FrameSource {
     this.closed = true;
     clearTimeout(this.timer);
     this.run?.kill();
-    this.buffer.end();
+    this.end(undefined);
+  }
+
+  private wake(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  private end(error: YoloeTrtError | undefined): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.failure = error;
+    this.wake();
   }
 
   private start(onOpen?: () => void, onFail?: (e: unknown) => void): void {
-    const run: FfmpegRun = new FfmpegRun(this.input, {
+    const run: FfmpegRun = new FfmpegRun(this.input, this.policy, this.capacity, {
       onInfo: (info) => {
         this.size = { width: info.width, height: info.height };
         this.fps = info.fps || this.options.fps || 30;
@@ -104,16 +158,13 @@ class FfmpegSource implements FrameSource {
         this.everOpened = true;
         onOpen?.();
       },
-      onFrame: (data) => {
+      onReady: () => {
         this.failures = 0;
-        const now = performance.now();
-        const time = this.live ? (now - this.openedAt) / 1000 : this.index / this.fps;
-        const more = this.buffer.push({ image: this.image(data), index: this.index++, time, decodedAt: now, capturedAt: Date.now() });
-        if (!more) void this.buffer.waitForSpace().then(() => { if (this.run === run) run.resume(); });
-        return more;
+        this.wake();
       },
       onEnd: ({ code, framesRead, log, spawnError }) => {
         if (this.run !== run) return;
+        this.base = { frames: this.base.frames + run.decoded, dropped: this.base.dropped + run.dropped };
         this.run = undefined;
         if (this.closed) return;
         const failure = spawnError ?? (code === 0 && framesRead > 0 ? undefined : this.openError(log, code, framesRead));
@@ -138,13 +189,9 @@ class FfmpegSource implements FrameSource {
     this.run = run;
   }
 
-  private image(data: Uint8Array): RgbImage {
-    return { data, width: this.size!.width, height: this.size!.height };
-  }
-
   private finish(error: YoloeTrtError | undefined, onFail?: (e: unknown) => void): void {
     if (error && !this.everOpened) onFail?.(error);
-    this.buffer.end(this.everOpened ? error : undefined);
+    this.end(this.everOpened ? error : undefined);
   }
 
   private openError(log: string, code: number | null, framesRead: number): YoloeTrtError {
