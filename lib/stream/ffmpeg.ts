@@ -99,9 +99,8 @@ export class FfmpegRun {
       this.spawnError = new YoloeTrtError('ERR_SOURCE', `The ffmpeg reader thread failed: ${err.message}`, { source: input.input }, { cause: err });
       this.finish(null);
     });
+    // referenced while it runs (it is what a waiting stream waits on); terminated when the run completes or is killed
     this.worker.on('exit', () => this.finish(null));
-    // the reader never keeps the process alive on its own (listeners first: adding one re-refs)
-    this.worker.unref();
   }
 
   /** The next frame the policy keeps (oldest for 'all', newest for 'latest'), undefined when none is waiting. */
