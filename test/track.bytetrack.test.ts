@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ByteTracker, FrameTracker, linearAssignment, resolveTrackerOptions, solveSquareAssignment } from '../lib/track/index.js';
+import { FrameTracker, linearAssignment, resolveTrackerOptions, solveSquareAssignment, type TrackedDetection } from '../lib/track/index.js';
 import { YoloeTrtError } from '../lib/errors.js';
 
 interface Scenario {
@@ -34,14 +34,18 @@ describe('ByteTracker equals Ultralytics BYTETracker on the golden sequences', (
   for (const scenario of golden.scenarios) {
     it(scenario.name, () => {
       const options = Object.fromEntries(Object.entries(scenario.options).map(([k, v]) => [camel[k]!, v]));
-      const tracker = new ByteTracker(resolveTrackerOptions('bytetrack', options)!);
+      // through FrameTracker, which applies the tracker per frame as track.py does (no step on an empty frame,
+      // boxes clipped to the image as Results.update does: here to x, y >= 0)
+      const tracker = new FrameTracker(resolveTrackerOptions('bytetrack', options)!);
       let maxDiff = 0;
       scenario.frames.forEach((frame, t) => {
-        // track.py does not step the tracker on a frame without detections
-        const out = frame.dets.length === 0 ? [] : tracker.update(frame.dets.map((d) => ({ box: d.slice(0, 4), score: d[4]!, classId: d[5]! })));
-        const ids = out.map((o) => [o.trackId, o.index, o.classId, o.score]);
+        const detections = frame.dets.map((d, i) => ({ box: d.slice(0, 4) as [number, number, number, number], score: d[4]!, classId: d[5]!, label: `det${i}` }));
+        const out = tracker.apply({ width: 100000, height: 100000, detections }).detections as TrackedDetection[];
+        const tracked = out.filter((o) => o.trackId !== undefined);
+        if (frame.tracks.length === 0) expect(tracked, `${scenario.name} frame ${t}`).toEqual([]);
+        const ids = tracked.map((o) => [o.trackId, Number(o.label.slice(3)), o.classId, o.score]);
         expect(ids, `${scenario.name} frame ${t}`).toEqual(frame.tracks.map((r) => [r[4], r[7], r[6], r[5]]));
-        out.forEach((o, k) => o.box.forEach((v, c) => { maxDiff = Math.max(maxDiff, Math.abs(v - frame.tracks[k]![c]!)); }));
+        tracked.forEach((o, k) => o.box.forEach((v, c) => { maxDiff = Math.max(maxDiff, Math.abs(v - Math.max(0, frame.tracks[k]![c]!))); }));
       });
       expect(maxDiff).toBeLessThan(1e-3);
     });
