@@ -55,7 +55,7 @@ describe('yoloe-trt track', () => {
     const corrupt = run(['track', clips.corrupt, '--model', MODELS.det640(), '--json']);
     expect(corrupt.code).toBe(1);
     expect(corrupt.err).toMatch(/\[ERR_SOURCE\]/);
-    expect(run(['track', clips.h264, '--model', MODELS.det640(), '--json', '--tracker', 'sort']).err).toMatch(/Expected bytetrack or none for --tracker but received "sort"/);
+    expect(run(['track', clips.h264, '--model', MODELS.det640(), '--json', '--tracker', 'sort']).err).toMatch(/Expected bytetrack, botsort-lite or none for --tracker but received "sort"/);
     const noOut = join(clips.dir, 'never.mp4');
     expect(run(['track', clips.corrupt, '--model', MODELS.det640(), '--out', noOut]).code).toBe(1);
     expect(existsSync(noOut)).toBe(false);

@@ -1,5 +1,6 @@
 /**
- * ByteTrack against Ultralytics' own BYTETracker. test/golden/bytetrack.json was made with
+ * ByteTrack against Ultralytics' own BYTETracker, and 'botsort-lite' against its BOTSORT updated without
+ * an image (so without GMC; no ReID). test/golden/bytetrack.json was made with
  *   /usr/bin/python3 scripts/reference/bytetrack_golden.py /tmp/yoloe test/golden/bytetrack.json
  * (THU-MIG/yoloe fork = Ultralytics 8.3.39 trackers, Debian numpy 1.24 / scipy 1.10; lap.lapjv replaced by
  * scipy on lapjv's extended matrix, see the script). Ids, scores, classes and detection indices must be
@@ -14,6 +15,7 @@ import { YoloeTrtError } from '../lib/errors.js';
 
 interface Scenario {
   name: string;
+  tracker: 'bytetrack' | 'botsort-lite';
   options: Record<string, number | boolean>;
   frames: { dets: number[][]; tracks: number[][] }[];
 }
@@ -27,16 +29,17 @@ const camel: Record<string, string> = {
   track_buffer: 'trackBuffer', match_thresh: 'matchThresh', fuse_score: 'fuseScore',
 };
 
-describe('ByteTracker equals Ultralytics BYTETracker on the golden sequences', () => {
+describe('ByteTracker equals Ultralytics BYTETracker (and botsort-lite its BOTSORT without GMC/ReID) on the golden sequences', () => {
   it('covers the cases it claims', () => {
-    expect(golden.scenarios.map((s) => s.name)).toEqual(['smooth', 'crossing', 'occlusion', 'low-scores', 'births-deaths', 'ties', 'duplicates', 'crowd', 'crowd-options']);
+    expect(golden.scenarios.map((s) => s.name)).toEqual(['smooth', 'crossing', 'occlusion', 'low-scores', 'births-deaths', 'ties', 'duplicates', 'crowd', 'crowd-options',
+      'botsort-lite occlusion', 'botsort-lite low-scores', 'botsort-lite crowd']);
   });
   for (const scenario of golden.scenarios) {
     it(scenario.name, () => {
       const options = Object.fromEntries(Object.entries(scenario.options).map(([k, v]) => [camel[k]!, v]));
       // through FrameTracker, which applies the tracker per frame as track.py does (no step on an empty frame,
       // boxes clipped to the image as Results.update does: here to x, y >= 0)
-      const tracker = new FrameTracker(resolveTrackerOptions('bytetrack', options)!);
+      const tracker = new FrameTracker(resolveTrackerOptions(scenario.tracker, options)!);
       let maxDiff = 0;
       scenario.frames.forEach((frame, t) => {
         const detections = frame.dets.map((d, i) => ({ box: d.slice(0, 4) as [number, number, number, number], score: d[4]!, classId: d[5]!, label: `det${i}` }));
@@ -85,6 +88,7 @@ describe('FrameTracker applies tracks to a frame as track.py does', () => {
   });
   it('rejects bad options with the uniform message', () => {
     expect(() => resolveTrackerOptions('sort', {})).toThrow(YoloeTrtError);
+    expect(resolveTrackerOptions('botsort-lite', {})!.tracker).toBe('botsort-lite');
     expect(() => resolveTrackerOptions(true, { trackBuffer: -1 })).toThrow(/Expected an integer >= 0 and <= 100000 for trackerOptions.trackBuffer but received -1/);
     expect(() => resolveTrackerOptions(true, { trackbuffer: 3 })).toThrow(/trackerOptions.trackbuffer/);
     expect(resolveTrackerOptions(false, {})).toBeUndefined();

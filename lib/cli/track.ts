@@ -10,7 +10,7 @@ export const trackUsage = `yoloe-trt track <source> --model M [options]
 
   <source>           video file, rtsp:// / http:// URL, /dev/videoN, image folder or glob
   --model M          ONNX model or TensorRT engine (required)
-  --tracker T        bytetrack | none (default bytetrack)
+  --tracker T        bytetrack | botsort-lite | none (default bytetrack)
   --out FILE         write an annotated video (.mp4 H.264, .avi MJPEG): boxes, track ids, masks
   --json             print one JSON line per frame to stdout
   --backend B        auto | cpu | tensorrt (default auto)
@@ -64,14 +64,14 @@ export async function trackCommand(argv: string[], out: NodeJS.WritableStream, e
   }
   if (positionals.length !== 1) throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected one source for track but received ${positionals.length}`);
   const tracker = values.tracker ?? 'bytetrack';
-  if (tracker !== 'bytetrack' && tracker !== 'none') {
-    throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected bytetrack or none for --tracker but received ${JSON.stringify(tracker)}`, { option: 'tracker' });
+  if (tracker !== 'bytetrack' && tracker !== 'botsort-lite' && tracker !== 'none') {
+    throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected bytetrack, botsort-lite or none for --tracker but received ${JSON.stringify(tracker)}`, { option: 'tracker' });
   }
   if (!values.out && !values.json) throw new YoloeTrtError('ERR_INVALID_OPTION', 'Expected --out FILE or --json for track (or both)');
   const names = values.names ? await readNamesFile(values.names) : undefined;
   const model = await loadModel(requireFlag('model', values.model), { backend: values.backend as never, ...(names ? { names } : {}) });
   const options: StreamOptions = {
-    track: tracker === 'bytetrack' ? 'bytetrack' : false,
+    track: tracker === 'none' ? false : tracker,
     conf: numberFlag('conf', values.conf),
     iou: numberFlag('iou', values.iou),
     classes: intListFlag('classes', values.classes),

@@ -14,8 +14,8 @@ export interface StreamOptions extends DetectOptions {
   policy?: BackPressurePolicy;
   /** frames an 'all' buffer holds before the decoder waits; default 4 ('latest' always holds 1) */
   bufferSize?: number;
-  /** 'bytetrack' (or true) assigns track ids as Ultralytics' BYTETracker; default false */
-  track?: 'bytetrack' | boolean;
+  /** 'bytetrack' (or true) assigns track ids as Ultralytics' BYTETracker, 'botsort-lite' as its BOTSORT without GMC or ReID; default false */
+  track?: 'bytetrack' | 'botsort-lite' | boolean;
   /** ByteTrack settings (defaults of bytetrack.yaml): trackHighThresh, trackLowThresh, newTrackThresh, trackBuffer, matchThresh, fuseScore, frameRate */
   trackerOptions?: Partial<Omit<TrackerOptions, 'tracker'>>;
   /** frames are scaled by ffmpeg to this size before the model (results are in its pixels); default the source's size */

@@ -1,7 +1,8 @@
 import { fuseScore, iouDistance } from './iou-distance.js';
 import { linearAssignment } from './linear-assignment.js';
 import { STrack, TrackState } from './strack.js';
-import type { ByteTrackOptions } from './options.js';
+import { XYAH, XYWH, type MotionModel } from './kalman.js';
+import type { TrackerOptions } from './options.js';
 
 /** One detection handed to a tracker: xyxy box, score, class, its index in the frame. */
 export interface TrackInput {
@@ -23,7 +24,10 @@ export interface TrackOutput {
 const f = Math.fround;
 
 /**
- * ByteTrack as Ultralytics' BYTETracker (ultralytics/trackers/byte_tracker.py): high-score
+ * ByteTrack as Ultralytics' BYTETracker (ultralytics/trackers/byte_tracker.py), and with
+ * tracker 'botsort-lite' Ultralytics' BOTSORT without global motion compensation and without ReID
+ * (what BOTSORT.update does when given no image: the same association with BOTrack's XYWH Kalman
+ * filter). High-score
  * detections first (IoU, fused with the score), then low-score ones against the tracks left
  * (IoU, threshold 0.5), unconfirmed tracks (threshold 0.7), births above new_track_thresh, lost
  * tracks removed after max_time_lost frames, duplicates between tracked and lost dropped.
@@ -37,9 +41,11 @@ export class ByteTracker {
   private lastId = 0;
   private readonly maxTimeLost: number;
   private readonly nextId = () => ++this.lastId;
+  private readonly motion: MotionModel;
 
-  constructor(private readonly opts: ByteTrackOptions) {
+  constructor(private readonly opts: TrackerOptions) {
     this.maxTimeLost = Math.trunc((opts.frameRate / 30) * opts.trackBuffer);
+    this.motion = opts.tracker === 'botsort-lite' ? XYWH : XYAH;
   }
 
   /** Frames seen so far (update() calls). */
@@ -62,8 +68,8 @@ export class ByteTracker {
     const second: STrack[] = [];
     dets.forEach((d, i) => {
       const s = f(d.score);
-      if (s >= high) detections.push(new STrack(d.box, d.score, d.classId, i));
-      else if (s > low) second.push(new STrack(d.box, d.score, d.classId, i));
+      if (s >= high) detections.push(new STrack(this.motion, d.box, d.score, d.classId, i));
+      else if (s > low) second.push(new STrack(this.motion, d.box, d.score, d.classId, i));
     });
 
     const unconfirmed = this.tracked.filter((t) => !t.isActivated);

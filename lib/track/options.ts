@@ -1,9 +1,10 @@
 import { invalidOption } from '../errors.js';
 import { optBoolean, optEnum, optNumber, optObject } from '../validate.js';
 
-export type TrackerName = 'bytetrack';
+/** 'bytetrack': Ultralytics' BYTETracker; 'botsort-lite': Ultralytics' BOTSORT without GMC and without ReID */
+export type TrackerName = 'bytetrack' | 'botsort-lite';
 
-/** ByteTrack settings, with the defaults of Ultralytics' bytetrack.yaml. */
+/** Tracker settings, with the defaults of Ultralytics' bytetrack.yaml (botsort.yaml has the same ones). */
 export interface ByteTrackOptions {
   /** detections at or above this score enter the first association; default 0.25 (track_high_thresh) */
   trackHighThresh: number;
@@ -26,17 +27,17 @@ export interface ByteTrackOptions {
 
 export type TrackerOptions = { tracker: TrackerName } & ByteTrackOptions;
 
-/** Validates `track` (true | 'bytetrack' | false) and `tracker` options into one settings object, or undefined. */
+/** Validates `track` (true | 'bytetrack' | 'botsort-lite' | false) and `trackerOptions` into one settings object, or undefined. */
 export function resolveTrackerOptions(track: unknown, options: unknown): TrackerOptions | undefined {
   if (track === undefined || track === false) return undefined;
-  if (track !== true && track !== 'bytetrack') throw invalidOption('track', "'bytetrack', true or false", track);
+  if (track !== true && track !== 'bytetrack' && track !== 'botsort-lite') throw invalidOption('track', "'bytetrack', 'botsort-lite', true or false", track);
   const o = optObject('trackerOptions', options);
   const unknown = Object.keys(o).find((k) => !TRACKER_KEYS.includes(k));
   if (unknown) throw invalidOption(`trackerOptions.${unknown}`, `one of ${TRACKER_KEYS.join(', ')}`, unknown);
   const n = (key: string, dflt: number, min: number, max: number, integer = false) =>
     optNumber(`trackerOptions.${key}`, o[key], dflt, min, max, { integer });
   return {
-    tracker: optEnum('track', track === true ? 'bytetrack' : track, ['bytetrack'] as const, 'bytetrack'),
+    tracker: optEnum('track', track === true ? 'bytetrack' : track, ['bytetrack', 'botsort-lite'] as const, 'bytetrack'),
     trackHighThresh: n('trackHighThresh', 0.25, 0, 1),
     trackLowThresh: n('trackLowThresh', 0.1, 0, 1),
     newTrackThresh: n('newTrackThresh', 0.25, 0, 1),

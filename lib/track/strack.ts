@@ -1,8 +1,8 @@
-import { initiate, predict, update, type KalmanState } from './kalman-xyah.js';
+import type { KalmanState, MotionModel } from './kalman.js';
 
 /**
- * One track of ByteTrack (Ultralytics STrack + BaseTrack): its Kalman state, life-cycle state and
- * the detection it was last matched to. Numbers follow numpy's dtypes there: the detection's
+ * One track (Ultralytics STrack + BaseTrack, or BOTrack with the XYWH motion model): its Kalman
+ * state, life-cycle state and the detection it was last matched to. Numbers follow numpy's dtypes there: the detection's
  * tlwh is float32, the Kalman state float64.
  */
 export const enum TrackState { New = 0, Tracked = 1, Lost = 2, Removed = 3 }
@@ -24,7 +24,7 @@ export class STrack {
    * @param xyxy detection box (rounded to float32 first, as Ultralytics' Boxes are)
    * @param idx index of the detection in its frame
    */
-  constructor(xyxy: ArrayLike<number>, public score: number, public cls: number, public idx: number) {
+  constructor(private readonly motion: MotionModel, xyxy: ArrayLike<number>, public score: number, public cls: number, public idx: number) {
     const [x1, y1, x2, y2] = [f(xyxy[0]!), f(xyxy[1]!), f(xyxy[2]!), f(xyxy[3]!)];
     // Boxes.xywh in float32, then xywh2ltwh in float64 (the index column made the array float64)
     const cx = f(f(x1 + x2) / 2);
@@ -42,9 +42,7 @@ export class STrack {
   /** [left, top, w, h]: from the Kalman mean once there is one */
   get tlwh(): ArrayLike<number> {
     if (!this.kalman) return this.tlwh0;
-    const m = this.kalman.mean;
-    const w = m[2]! * m[3]!;
-    return [m[0]! - w / 2, m[1]! - m[3]! / 2, w, m[3]!];
+    return this.motion.tlwh(this.kalman.mean);
   }
 
   get xyxy(): [number, number, number, number] {
@@ -53,21 +51,20 @@ export class STrack {
     return [t[0]!, t[1]!, t[2]! + t[0]!, t[3]! + t[1]!];
   }
 
-  /** centre x, centre y, aspect w/h, height of the detection box, in float32 (tlwh_to_xyah) */
-  xyah(): Float32Array {
-    const [l, t, w, h] = this.tlwh0;
-    return Float32Array.of(l! + w! / 2, t! + h! / 2, w! / h!, h!);
+  /** the detection box as the motion model measures it (xyah or xywh, float32) */
+  measurement(): Float32Array {
+    return this.motion.measure(this.tlwh0);
   }
 
   predict(): void {
     const mean = Float64Array.from(this.kalman!.mean);
-    if (this.state !== TrackState.Tracked) mean[7] = 0;
-    this.kalman = predict({ mean, covariance: this.kalman!.covariance });
+    if (this.state !== TrackState.Tracked) for (const i of this.motion.frozen) mean[i] = 0;
+    this.kalman = this.motion.predict({ mean, covariance: this.kalman!.covariance });
   }
 
   activate(frameId: number, nextId: () => number): void {
     this.trackId = nextId();
-    this.kalman = initiate(this.xyah());
+    this.kalman = this.motion.initiate(this.measurement());
     this.trackletLen = 0;
     this.state = TrackState.Tracked;
     if (frameId === 1) this.isActivated = true;
@@ -76,7 +73,7 @@ export class STrack {
   }
 
   reActivate(det: STrack, frameId: number): void {
-    this.kalman = update(this.kalman!, det.xyah());
+    this.kalman = this.motion.update(this.kalman!, det.measurement());
     this.trackletLen = 0;
     this.state = TrackState.Tracked;
     this.isActivated = true;
@@ -87,7 +84,7 @@ export class STrack {
   update(det: STrack, frameId: number): void {
     this.frameId = frameId;
     this.trackletLen += 1;
-    this.kalman = update(this.kalman!, det.xyah());
+    this.kalman = this.motion.update(this.kalman!, det.measurement());
     this.state = TrackState.Tracked;
     this.isActivated = true;
     this.takeDetection(det);

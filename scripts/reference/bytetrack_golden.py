@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Golden sequences for yoloe-trt's ByteTrack: Ultralytics' own BYTETracker fed detections we construct.
+"""Golden sequences for yoloe-trt's trackers: Ultralytics' own BYTETracker (and BOTSORT without GMC/ReID) fed detections we construct.
 
 The tracker is Ultralytics' code itself, loaded at run time from a checkout of the THU-MIG/yoloe fork
-(Ultralytics 8.3.39): ultralytics/trackers/{basetrack,byte_tracker}.py and trackers/utils/{kalman_filter,
-matching}.py are executed unchanged. Nothing of it is copied here. Two seams are filled so that the
+(Ultralytics 8.3.39): ultralytics/trackers/{basetrack,byte_tracker,bot_sort}.py and trackers/utils/{kalman_filter,
+matching,gmc}.py are executed unchanged. Nothing of it is copied here. Two seams are filled so that the
 modules import without PyTorch (not installed for this):
   - ultralytics.utils.ops.xywh2ltwh and ultralytics.utils.metrics.bbox_ioa are the fork's own function
     sources, cut out of ops.py / metrics.py with `ast` and executed with numpy (the rest of those files
@@ -95,6 +95,8 @@ load('ultralytics.trackers.utils.kalman_filter', f'{FORK}/ultralytics/trackers/u
 load('ultralytics.trackers.utils.matching', f'{FORK}/ultralytics/trackers/utils/matching.py')
 load('ultralytics.trackers.basetrack', f'{FORK}/ultralytics/trackers/basetrack.py')
 byte_tracker = load('ultralytics.trackers.byte_tracker', f'{FORK}/ultralytics/trackers/byte_tracker.py')
+load('ultralytics.trackers.utils.gmc', f'{FORK}/ultralytics/trackers/utils/gmc.py')  # imported by bot_sort (cv2); never applied here
+bot_sort = load('ultralytics.trackers.bot_sort', f'{FORK}/ultralytics/trackers/bot_sort.py')
 xyxy2xywh = sys.modules['ultralytics.utils.ops'].xyxy2xywh
 
 DEFAULTS = dict(tracker_type='bytetrack', track_high_thresh=0.25, track_low_thresh=0.1, new_track_thresh=0.25,
@@ -115,16 +117,20 @@ class Dets:
         return len(self.conf)
 
 
-def run(name, frames, **overrides):
-    args = SimpleNamespace(**{**DEFAULTS, **overrides})
-    tracker = byte_tracker.BYTETracker(args, frame_rate=30)
+BOTSORT_EXTRA = dict(tracker_type='botsort', gmc_method='sparseOptFlow', proximity_thresh=0.5, appearance_thresh=0.25, with_reid=False)
+
+
+def run(name, frames, botsort=False, **overrides):
+    args = SimpleNamespace(**{**DEFAULTS, **(BOTSORT_EXTRA if botsort else {}), **overrides})
+    # botsort-lite: BOTSORT.update(results) without an image, so GMC is never applied (and no ReID)
+    tracker = (bot_sort.BOTSORT if botsort else byte_tracker.BYTETracker)(args, frame_rate=30)
     out = []
     for rows in frames:
         dets = Dets(rows)
         tracks = tracker.update(dets) if len(dets) else np.zeros((0, 8), np.float32)
         out.append({'dets': [[float(v) for v in r] for r in np.asarray(rows, np.float32).reshape(-1, 6)],
                     'tracks': [[float(v) for v in r] for r in tracks]})
-    return {'name': name, 'options': overrides, 'frames': out}
+    return {'name': name, 'tracker': 'botsort-lite' if botsort else 'bytetrack', 'options': overrides, 'frames': out}
 
 
 rng = np.random.default_rng(20261201)
@@ -264,6 +270,9 @@ scenarios = [
     run('crowd', crowd()),
     run('crowd-options', crowd(10, 80), track_buffer=10, match_thresh=0.6, fuse_score=False, track_high_thresh=0.4,
         new_track_thresh=0.5, track_low_thresh=0.2),
+    run('botsort-lite occlusion', occlusion(), botsort=True),
+    run('botsort-lite low-scores', low_scores(), botsort=True),
+    run('botsort-lite crowd', crowd(), botsort=True),
 ]
 
 
@@ -280,7 +289,7 @@ def lsap_cases():
 
 fork_commit = open(f'{FORK}/.git-commit').read().strip() if __import__('os').path.exists(f'{FORK}/.git-commit') else None
 json.dump({
-    'reference': 'Ultralytics BYTETracker (THU-MIG/yoloe fork, ultralytics 8.3.39), lap.lapjv replaced by scipy on the extended matrix',
+    'reference': 'Ultralytics BYTETracker and BOTSORT without image (no GMC, no ReID) (THU-MIG/yoloe fork, ultralytics 8.3.39), lap.lapjv replaced by scipy on the extended matrix',
     'fork_commit': fork_commit,
     'numpy': np.__version__, 'scipy': scipy.__version__,
     'scenarios': scenarios,
