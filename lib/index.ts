@@ -18,7 +18,7 @@ export { maskToRle, rleToMask, rleToString, rleFromString } from './decode/rle.j
 export { maskToPolygons } from './decode/polygons.js';
 export { evaluateCoco, formatCocoTable, loadGroundTruth } from './eval/index.js';
 export { StreamGroup, VideoStream } from './stream/index.js';
-export type { StreamOptions, StreamResult, StreamSource, StreamStats, BackPressurePolicy } from './stream/index.js';
+export type { StreamOptions, StreamResult, StreamDetection, StreamSource, StreamStats, BackPressurePolicy } from './stream/index.js';
 export { ByteTracker, FrameTracker } from './track/index.js';
 export type { ByteTrackOptions, TrackedDetection, TrackInput, TrackOutput } from './track/index.js';
 export { YoloeTrtError } from './errors.js';

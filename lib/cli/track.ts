@@ -30,7 +30,7 @@ export function frameRecord(r: StreamResult) {
     height: r.height,
     detections: r.detections.map((d) => ({
       ...detectionRecord(d),
-      ...((d as { trackId?: number }).trackId !== undefined ? { trackId: (d as { trackId?: number }).trackId } : {}),
+      ...(d.trackId !== undefined ? { trackId: d.trackId } : {}),
     })),
   };
 }

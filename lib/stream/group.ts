@@ -1,14 +1,18 @@
 import { YoloeTrtError } from '../errors.js';
 import type { Model } from '../model.js';
 import { FrameTracker } from '../track/index.js';
-import type { ImageResult, RgbImage } from '../types.js';
+import type { Detection, ImageResult, RgbImage } from '../types.js';
 import type { Frame } from './frame-buffer.js';
 import { resolveStreamOptions, type ResolvedStreamOptions, type StreamOptions } from './options.js';
 import { createSource, type FrameSource, type StreamSource } from './sources.js';
 import { LatencyWindow, type StreamStats } from './stats.js';
 
+/** A detection of a stream frame: `trackId` when a tracker matched it. */
+export type StreamDetection = Detection & { trackId?: number };
+
 /** One frame's result from a stream. */
 export interface StreamResult extends ImageResult {
+  detections: StreamDetection[];
   /** index of the source in the group (0 for model.stream()) */
   source: number;
   /** 0-based frame index in the source (dropped frames count) */

@@ -1,4 +1,4 @@
-export { StreamGroup, VideoStream, type StreamResult } from './group.js';
+export { StreamGroup, VideoStream, type StreamDetection, type StreamResult } from './group.js';
 export { resolveStreamOptions, type StreamOptions } from './options.js';
 export type { StreamSource } from './sources.js';
 export type { StreamStats } from './stats.js';
