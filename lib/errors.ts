@@ -23,7 +23,9 @@ export type YoloeTrtErrorCode =
   | 'ERR_DATASET' // evaluation data (COCO json, labels) is unusable
   | 'ERR_NO_VOCABULARY' // a run-time-vocabulary model was asked to detect with no classes set
   | 'ERR_DISPOSED' // the model was disposed
-  | 'ERR_FILE_FORMAT'; // a data file (.npy array, CLIP BPE vocabulary) is not in the expected format
+  | 'ERR_FILE_FORMAT' // a data file (.npy array, CLIP BPE vocabulary) is not in the expected format
+  | 'ERR_FFMPEG_NOT_FOUND' // a video source needs the ffmpeg executable and there is none
+  | 'ERR_SOURCE'; // a video / camera / stream source cannot be opened or read
 
 export class YoloeTrtError extends Error {
   readonly code: YoloeTrtErrorCode;

@@ -15,6 +15,7 @@ import type { ClassEmbeddings, TextEmbedder } from './text/types.js';
 import { loadEmbeddingsFile } from './text/embeddings-file.js';
 import { toHalfArray } from './image/fp16.js';
 import { noVocabularyError, toVocabulary, validClassNames, validTextEmbedder, type Vocabulary } from './vocabulary.js';
+import { VideoStream, type StreamOptions, type StreamSource } from './stream/index.js';
 
 export interface LoadModelOptions extends ModelInfoOverrides {
   /** 'auto' (default): engines on TensorRT, ONNX on the CPU; 'cpu': ONNX Runtime; 'tensorrt': the native addon */
@@ -146,6 +147,16 @@ export class Model {
   /** Same as detect() on images already decoded to RGB (used by evaluation and benchmarks). */
   async detectDecoded(images: RgbImage[], options: DetectOptions = {}): Promise<ImageResult[]> {
     return this.detectWith(images, options, await this.callVocabulary(options));
+  }
+
+  /**
+   * Results frame by frame from a video file, URL, V4L2 device, image folder/glob or an iterable of
+   * frames (see lib/stream and StreamOptions), optionally tracked; `stats()` and `close()` on the result.
+   * @example
+   * for await (const r of model.stream('clip.mp4', { track: 'bytetrack' })) console.log(r.frame, r.detections);
+   */
+  stream(source: StreamSource, options: StreamOptions = {}): VideoStream {
+    return new VideoStream(this, source, options);
   }
 
   /** Letterboxes and runs a batch, returning the raw output tensors (for calibration and tests). */

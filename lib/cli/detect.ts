@@ -8,7 +8,7 @@ import { decodeImage } from '../image/decode.js';
 import { resolveImageLimits } from '../image/limits.js';
 import { annotateImage } from '../image/annotate.js';
 import { maskToRle, rleToString } from '../decode/rle.js';
-import type { ImageResult } from '../types.js';
+import type { Detection, ImageResult } from '../types.js';
 import { intListFlag, numberFlag, parseCommand, requireFlag } from './args.js';
 import { readNamesFile } from './names.js';
 import { openVocabularyFlags, setVocabulary } from './vocabulary-flags.js';
@@ -43,13 +43,15 @@ export function resultRecord(image: string, result: ImageResult) {
     width: result.width,
     height: result.height,
     detections: result.detections.map((d) => ({
-      box: d.box.map((v) => Math.round(v * 100) / 100),
-      score: Math.round(d.score * 10000) / 10000,
-      classId: d.classId,
-      label: d.label,
+      ...detectionRecord(d),
       ...(d.mask ? { mask: { size: [d.mask.height, d.mask.width], counts: rleToString(maskToRle(d.mask)) } } : {}),
     })),
   };
+}
+
+/** One detection as the JSON outputs print it: box to 0.01 px, score to 1e-4. */
+export function detectionRecord(d: Detection) {
+  return { box: d.box.map((v) => Math.round(v * 100) / 100), score: Math.round(d.score * 10000) / 10000, classId: d.classId, label: d.label };
 }
 
 /** "person 0.89, bus 0.84 +mask", or "nothing". */

@@ -6,6 +6,7 @@ import { doctorCommand, doctorUsage } from './doctor.js';
 import { buildCommand, buildUsage } from './build.js';
 import { quantizeCommand, quantizeUsage } from './quantize.js';
 import { evalCommand, evalUsage } from './eval.js';
+import { trackCommand, trackUsage } from './track.js';
 
 /** A command resolves to its exit code (default 0) or throws; see main() for the codes. */
 type Command = (argv: string[], out: NodeJS.WritableStream) => Promise<void | number>;
@@ -19,6 +20,7 @@ const commands: Record<string, { run: () => Promise<Command>; usage: string }> =
   eval: { run: async () => evalCommand, usage: evalUsage },
   doctor: { run: async () => doctorCommand, usage: doctorUsage },
   demo: { run: async () => demoCommand, usage: demoUsage },
+  track: { run: async () => trackCommand, usage: trackUsage },
 };
 
 function usage(): string {

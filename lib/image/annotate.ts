@@ -14,10 +14,20 @@ export interface AnnotateOptions {
   maskAlpha?: number;
   /** box outline width in pixels; default max(round((w + h) / 2 * 0.003), 2), as Ultralytics */
   lineWidth?: number;
-  /** output encoding; default 'jpeg' */
-  format?: 'jpeg' | 'png';
+  /** output encoding; 'raw' is RGB24 pixels (for video frames); default 'jpeg' */
+  format?: 'jpeg' | 'png' | 'raw';
   /** JPEG quality 1..100; default 90 */
   quality?: number;
+}
+
+/** Tracked detections (those with a trackId) take their track's colour and an "id:N" label prefix, as Ultralytics plots them. */
+function colourKey(det: Detection): number {
+  return (det as { trackId?: number }).trackId ?? det.classId;
+}
+
+function labelOf(det: Detection): string {
+  const id = (det as { trackId?: number }).trackId;
+  return `${id === undefined ? '' : `id:${id} `}${det.label} ${det.score.toFixed(2)}`;
 }
 
 function colourOf(classId: number): readonly [number, number, number] {
@@ -40,7 +50,7 @@ function blendMasks(img: RgbImage, detections: Detection[], alpha: number): Uint
     if (mask.width !== img.width || mask.height !== img.height || mask.data.length !== img.width * img.height) {
       throw new YoloeTrtError('ERR_SHAPE', `mask of ${mask.width}x${mask.height} does not cover the ${img.width}x${img.height} image`);
     }
-    const [r, g, b] = colourOf(det.classId);
+    const [r, g, b] = colourOf(colourKey(det));
     const keep = 1 - alpha;
     for (let i = 0; i < mask.data.length; i++) {
       if (mask.data[i] === 0) continue;
@@ -59,7 +69,7 @@ function overlaySvg(width: number, height: number, detections: Detection[], line
   const labelH = Math.round(fontSize * 1.3);
   const parts: string[] = [];
   for (const det of detections) {
-    const [r, g, b] = colourOf(det.classId);
+    const [r, g, b] = colourOf(colourKey(det));
     const fill = `rgb(${r},${g},${b})`;
     // dark text on light colours, white on dark ones (perceived luminance)
     const text = 0.299 * r + 0.587 * g + 0.114 * b > 150 ? '#000' : '#fff';
@@ -68,7 +78,7 @@ function overlaySvg(width: number, height: number, detections: Detection[], line
     parts.push(
       `<rect x="${x1 + half}" y="${y1 + half}" width="${Math.max(0, x2 - x1 - lineWidth)}" height="${Math.max(0, y2 - y1 - lineWidth)}" fill="none" stroke="${fill}" stroke-width="${lineWidth}"/>`,
     );
-    const label = `${det.label} ${det.score.toFixed(2)}`;
+    const label = labelOf(det);
     const labelW = Math.round(label.length * fontSize * 0.62 + fontSize * 0.4);
     const above = y1 - labelH >= 0;
     const ly = above ? y1 - labelH : y1;
@@ -88,7 +98,7 @@ function overlaySvg(width: number, height: number, detections: Detection[], line
  *
  * @param opts.maskAlpha mask opacity; default 0.5
  * @param opts.lineWidth outline width; default max(round((w + h) / 2 * 0.003), 2)
- * @param opts.format 'jpeg' (default) or 'png'
+ * @param opts.format 'jpeg' (default), 'png' or 'raw' (RGB24 pixels)
  * @param opts.quality JPEG quality; default 90
  * @example
  * await writeFile('out.jpg', await annotateImage(img, result.detections));
@@ -102,7 +112,7 @@ export async function annotateImage(img: RgbImage, detections: Detection[], opts
   checkKnownKeys('annotateImage', o, ['maskAlpha', 'lineWidth', 'format', 'quality']);
   const maskAlpha = optNumber('maskAlpha', o.maskAlpha, 0.5, 0, 1);
   const lineWidth = optNumber('lineWidth', o.lineWidth, Math.max(Math.round(((img.width + img.height) / 2) * 0.003), 2), 1, 1000);
-  const format = optEnum('format', o.format, ['jpeg', 'png'] as const, 'jpeg');
+  const format = optEnum('format', o.format, ['jpeg', 'png', 'raw'] as const, 'jpeg');
   const quality = optNumber('quality', o.quality, 90, 1, 100, { integer: true });
 
   const pixels = blendMasks(img, detections, maskAlpha);
@@ -113,5 +123,6 @@ export async function annotateImage(img: RgbImage, detections: Detection[], opts
     .raw()
     .toBuffer({ resolveWithObject: true });
   const canvas = sharp(drawn.data, { raw: { width: drawn.info.width, height: drawn.info.height, channels: drawn.info.channels } }).removeAlpha();
+  if (format === 'raw') return canvas.raw().toBuffer();
   return format === 'png' ? canvas.png().toBuffer() : canvas.jpeg({ quality }).toBuffer();
 }
