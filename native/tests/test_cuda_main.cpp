@@ -1,8 +1,9 @@
-// yoloe_cuda_tests launch|cache|nvrtc: the CUDA layer without a GPU.
+// yoloe_cuda_tests launch|cache|nvrtc|driver STATE: the CUDA layer without a GPU.
 //   launch  the launch path through a host-memory driver (fake_cuda.h)
 //   cache   the on-disk kernel cache
 //   nvrtc   the generated kernel source through the real NVRTC; exit 77 (ctest: skipped) when
 //           no libnvrtc is found, unless YOLOE_REQUIRE_NVRTC=1 (CI), where that is a failure
+//   driver  queryCuda() through the real loader and a fake libcuda.so.1 must report STATE
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -22,6 +23,8 @@ int main(int argc, char** argv) {
     runLaunchPathTests();
   } else if (std::strcmp(what, "cache") == 0) {
     runKernelCacheTests();
+  } else if (std::strcmp(what, "driver") == 0 && argc > 2) {
+    runDriverStateTest(argv[2]);
   } else if (std::strcmp(what, "nvrtc") == 0) {
     if (!runNvrtcCompileTests()) {
       const char* req = std::getenv("YOLOE_REQUIRE_NVRTC");
@@ -33,7 +36,7 @@ int main(int argc, char** argv) {
       return 77;
     }
   } else {
-    std::fprintf(stderr, "usage: yoloe_cuda_tests launch|cache|nvrtc\n");
+    std::fprintf(stderr, "usage: yoloe_cuda_tests launch|cache|nvrtc|driver <expected state>\n");
     return 2;
   }
   std::printf("%s: %d checks, %d failures\n", what, checks, failures);
