@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <functional>
 
 #include "cuda/kernel_module.h"
@@ -27,7 +28,7 @@ using namespace yoloe::cuda;
 FakeCuda state;
 CUctx_st theContext;
 CUmod_st theModule;
-std::vector<CUfunc_st*> functions;  // kept for the process: handles stay valid
+std::deque<CUfunc_st> functions;  // kept for the process: handles stay valid (a deque never moves them)
 
 CUresult ok() { return kCudaSuccess; }
 
@@ -76,8 +77,8 @@ DriverApi makeTable() {
   t.cuModuleUnload = [](CUmodule) { return ok(); };
   t.cuModuleGetFunction = [](CUfunction* f, CUmodule, const char* name) {
     if (!hasEmulatedKernel(name)) return kCudaErrorNotFound;
-    functions.push_back(new CUfunc_st{name});
-    return *f = functions.back(), ok();
+    functions.push_back(CUfunc_st{name});
+    return *f = &functions.back(), ok();
   };
   t.cuLaunchKernel = [](CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz, unsigned,
                         CUstream, void** params, void** extra) {
