@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const i = process.argv.indexOf('--arch');
-const archs = i > 0 ? [process.argv[i + 1]] : hostArch() === 'x64' ? ['x64', 'arm64'] : [hostArch()];
+// the host's last: each build starts from a clean build/ (cmake-js rebuild), and build/Release
+// should end up holding the one this machine can load
+const archs = i > 0 ? [process.argv[i + 1]] : hostArch() === 'x64' ? ['arm64', 'x64'] : [hostArch()];
 const machine = { x64: 'Advanced Micro Devices X86-64', arm64: 'AArch64' };
 const forbidden = /lib(cuda|cudart|nvrtc|nvinfer|nvonnxparser)[^ \]]*/;
 

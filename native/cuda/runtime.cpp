@@ -29,30 +29,32 @@ bool deviceInfo(const DriverApi& d, int ordinal, DeviceInfo* out, std::string* e
   return true;
 }
 
+const char* stateName(DriverState s) {
+  switch (s) {
+    case DriverState::Ok:
+      return "ok";
+    case DriverState::NoDriver:
+      return "no-driver";
+    case DriverState::TooOld:
+      return "driver-too-old";
+    case DriverState::NoDevice:
+      return "no-device";
+    case DriverState::InitFailed:
+      break;
+  }
+  return "error";
+}
+
 }  // namespace
 
 CudaReport queryCuda() {
   CudaReport r;
   r.driverVersion = driverVersion();
-  switch (driverState()) {
-    case DriverState::NoDriver:
-      r.state = "no-driver";
-      r.error = driverLoadError();
-      return r;
-    case DriverState::TooOld:
-      r.state = "driver-too-old";
-      r.error = driverLoadError();
-      return r;
-    case DriverState::NoDevice:
-      r.state = "no-device";
-      r.error = driverLoadError();
-      return r;
-    case DriverState::InitFailed:
-      r.state = "error";
-      r.error = driverLoadError();
-      return r;
-    case DriverState::Ok:
-      break;
+  const DriverState state = driverState();
+  if (state != DriverState::Ok) {
+    r.state = stateName(state);
+    r.error = driverLoadError();
+    return r;
   }
   const DriverApi& d = driverApi();
   int count = 0;

@@ -19,6 +19,7 @@
 #include "cuda_tests.h"
 #include "fake_cuda.h"
 #include "harness.h"
+#include "kernel_cases.h"
 
 namespace yoloe_test {
 
@@ -26,16 +27,6 @@ using namespace yoloe;
 using namespace yoloe::cuda;
 
 namespace {
-
-LetterboxParams fit(int w, int h, int W, int H) {
-  const double r = std::min(static_cast<double>(H) / h, static_cast<double>(W) / w);
-  LetterboxParams p;
-  p.dstW = W, p.dstH = H;
-  p.newW = static_cast<int>(std::nearbyint(w * r)), p.newH = static_cast<int>(std::nearbyint(h * r));
-  p.left = static_cast<int>(std::nearbyint((W - p.newW) / 2.0 - 0.1));
-  p.top = static_cast<int>(std::nearbyint((H - p.newH) / 2.0 - 0.1));
-  return p;
-}
 
 bool hasOption(const std::vector<std::string>& options, const std::string& o) {
   return std::find(options.begin(), options.end(), o) != options.end();
@@ -51,7 +42,7 @@ void letterboxThroughLaunchPath(Rng& rng) {
     const int stride = w * 3 + (b % 3) * 4;  // padded rows too
     std::vector<uint8_t> img(static_cast<size_t>(stride) * h);
     for (auto& v : img) v = static_cast<uint8_t>(rng.next());
-    LetterboxParams p = fit(w, h, W, H);
+    LetterboxParams p = fitLetterbox(w, h, W, H);
     p.padValue = b % 2 ? 114 : 0;
     hostSrc.push_back(img);
     images.push_back(LetterboxImage{fakeDeviceCopy(img), w, h, stride, p});
@@ -147,16 +138,7 @@ void decodeOnce(Rng& rng, int trial, bool fp16) {
   const size_t before = fakeCuda().launches.size();
   CHECK(launchDecodeCandidates(dHead, p, dOut, dCount, nullptr) == kCudaSuccess, "decode launch");
   const int count = *dCount;
-  std::vector<DeviceCandidate> got(dOut, dOut + std::min(count, cap));
-  std::sort(got.begin(), got.end(), [](const DeviceCandidate& a, const DeviceCandidate& b) {
-    return std::tie(a.index, a.classId) < std::tie(b.index, b.classId);
-  });
-  bool same = count == static_cast<int>(want.size());
-  for (size_t i = 0; same && i < got.size(); i++) {
-    const auto& g = got[i];
-    same = g.index == want.indices[i] && g.classId == want.classIds[i] && g.score == want.scores[i] && g.x1 == want.boxes[4 * i] &&
-           g.y1 == want.boxes[4 * i + 1] && g.x2 == want.boxes[4 * i + 2] && g.y2 == want.boxes[4 * i + 3];
-  }
+  const bool same = sameCandidates(std::vector<DeviceCandidate>(dOut, dOut + std::min(count, cap)), count, want);
   CHECK(same, "decode trial %d (fp16 %d, nc %d, transposed %d, multi %d, filter %d): %d candidates, twin %zu", trial, fp16, nc,
         transposed, multi, filter, count, want.size());
   const auto& l = fakeCuda().launches;
@@ -181,15 +163,11 @@ void masksThroughLaunchPath(Rng& rng) {
     MaskProtoShape s{8, 40, 40};
     MaskGeometry g;
     g.srcW = 150, g.srcH = 200, g.dstW = 160, g.dstH = 160, g.ratio = 160.0 / 200.0, g.left = 20, g.top = 0;
-    std::vector<float> protos(static_cast<size_t>(s.nm) * s.ph * s.pw);
-    for (auto& v : protos) v = rng.uniform(-1, 1);
     const int n = 7;
-    std::vector<float> coeffs(static_cast<size_t>(n) * s.nm), boxes(4 * n);
-    for (auto& v : coeffs) v = rng.uniform(-1, 1);
-    for (int d = 0; d < n; d++) {
-      const float x = rng.uniform(0, 140), y = rng.uniform(0, 140);
-      boxes[4 * d] = x, boxes[4 * d + 1] = y, boxes[4 * d + 2] = x + rng.uniform(1, 60), boxes[4 * d + 3] = y + rng.uniform(1, 60);
-    }
+    MaskCase c = randomMaskCase(rng, s.nm, s.ph, s.pw, n, 140, 60);
+    const std::vector<float>& protos = c.protos;
+    const std::vector<float>& coeffs = c.coeffs;
+    std::vector<float>& boxes = c.boxes;
     boxes[0] = boxes[2] = 5.f;  // an empty mask among them
     const auto want = assembleMasks(protos.data(), s, coeffs.data(), boxes.data(), n, g, retina != 0);
     const MaskLayout layout = layoutMasks(planMasks(s, boxes.data(), n, g, retina != 0));
@@ -221,7 +199,7 @@ void masksThroughLaunchPath(Rng& rng) {
 void fallbackDecisions() {
   uint8_t pixel[3] = {1, 2, 3};
   float out[3 * 4 * 4];
-  const LetterboxParams p = fit(1, 1, 4, 4);
+  const LetterboxParams p = fitLetterbox(1, 1, 4, 4);
 
   installFakeCuda(false);  // no NVRTC
   CHECK(launchLetterbox(pixel, 1, 1, 3, p, out, false, nullptr) == kKernelsUnavailable, "no NVRTC: kernels unavailable");

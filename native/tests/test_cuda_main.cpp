@@ -11,11 +11,6 @@
 #include "cuda_tests.h"
 #include "harness.h"
 
-namespace yoloe_test {
-int failures = 0;
-int checks = 0;
-}  // namespace yoloe_test
-
 int main(int argc, char** argv) {
   using namespace yoloe_test;
   const char* what = argc > 1 ? argv[1] : "";

@@ -18,6 +18,7 @@
 #include "cuda/kernel_module.h"
 #include "cuda/kernels.h"
 #include "cuda/runtime.h"
+#include "kernel_cases.h"
 #endif
 
 namespace yoloe_test {
@@ -83,12 +84,7 @@ void gpuLetterbox(Rng& rng) {
     const int w = dims[b][0], h = dims[b][1];
     std::vector<uint8_t> img(static_cast<size_t>(w) * h * 3);
     for (auto& v : img) v = static_cast<uint8_t>(rng.next());
-    const double r = std::min(static_cast<double>(H) / h, static_cast<double>(W) / w);
-    LetterboxParams p;
-    p.dstW = W, p.dstH = H;
-    p.newW = static_cast<int>(std::nearbyint(w * r)), p.newH = static_cast<int>(std::nearbyint(h * r));
-    p.left = static_cast<int>(std::nearbyint((W - p.newW) / 2.0 - 0.1));
-    p.top = static_cast<int>(std::nearbyint((H - p.newH) / 2.0 - 0.1));
+    const LetterboxParams p = fitLetterbox(w, h, W, H);
     srcs.push_back(toDevice(img));
     images.push_back(LetterboxImage{srcs.back(), w, h, w * 3, p});
     hostSrc.push_back(std::move(img));
@@ -143,16 +139,7 @@ void gpuDecode(Rng& rng) {
     CUDA_OK(launchDecodeCandidates(dHead, p, dOut, dCount, nullptr));
     CUDA_OK(synchronize());
     const int count = toHost(dCount, 1)[0];
-    auto got = toHost(dOut, static_cast<size_t>(std::min(count, cap)));
-    std::sort(got.begin(), got.end(), [](const DeviceCandidate& a, const DeviceCandidate& b) {
-      return std::tie(a.index, a.classId) < std::tie(b.index, b.classId);
-    });
-    bool same = count == static_cast<int>(want.size());
-    for (size_t i = 0; same && i < got.size(); i++) {
-      const auto& g = got[i];
-      same = g.index == want.indices[i] && g.classId == want.classIds[i] && g.score == want.scores[i] && g.x1 == want.boxes[4 * i] &&
-             g.y1 == want.boxes[4 * i + 1] && g.x2 == want.boxes[4 * i + 2] && g.y2 == want.boxes[4 * i + 3];
-    }
+    const bool same = sameCandidates(toHost(dOut, static_cast<size_t>(std::min(count, cap))), count, want);
     CHECK(same, "GPU decode trial %d (nc %d, transposed %d, multi %d): %d candidates, twin %zu", trial, nc, transposed, multi, count, want.size());
     deviceFree(dHead), deviceFree(dOut), deviceFree(dCount);
   }
@@ -163,15 +150,11 @@ void gpuMasks(Rng& rng) {
     MaskProtoShape s{32, 160, 160};
     MaskGeometry g;
     g.srcW = 810, g.srcH = 1080, g.dstW = 640, g.dstH = 640, g.ratio = 640.0 / 1080.0, g.left = 80, g.top = 0;
-    std::vector<float> protos(static_cast<size_t>(s.nm) * s.ph * s.pw);
-    for (auto& v : protos) v = rng.uniform(-1, 1);
     const int n = 40;
-    std::vector<float> coeffs(static_cast<size_t>(n) * s.nm), boxes(4 * n);
-    for (auto& v : coeffs) v = rng.uniform(-1, 1);
-    for (int d = 0; d < n; d++) {
-      const float x = rng.uniform(0, 600), y = rng.uniform(0, 600);
-      boxes[4 * d] = x, boxes[4 * d + 1] = y, boxes[4 * d + 2] = x + rng.uniform(1, 300), boxes[4 * d + 3] = y + rng.uniform(1, 300);
-    }
+    const MaskCase c = randomMaskCase(rng, s.nm, s.ph, s.pw, n, 600, 300);
+    const std::vector<float>& protos = c.protos;
+    const std::vector<float>& coeffs = c.coeffs;
+    const std::vector<float>& boxes = c.boxes;
     const auto want = assembleMasks(protos.data(), s, coeffs.data(), boxes.data(), n, g, retina != 0);
     const auto plans = planMasks(s, boxes.data(), n, g, retina != 0);
     const MaskLayout layout = layoutMasks(plans);
