@@ -5,7 +5,7 @@
 // library among its needed libraries (all of them are loaded at run time).
 //   node scripts/prebuild.mjs [--arch x64|arm64]   (default: both on an x64 host)
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { arch as hostArch } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,5 +38,7 @@ for (const a of archs) {
   const needed = dynamic.split('\n').filter((l) => l.includes('(NEEDED)'));
   const bad = needed.filter((l) => forbidden.test(l));
   if (bad.length > 0) fail(`${file} links GPU libraries that must be loaded at run time:\n${bad.join('\n')}`);
+  // a cross build leaves build/ configured for the target: the next `npm run native:build` must start afresh
+  if (a !== hostArch()) rmSync(join(root, 'build'), { recursive: true, force: true });
   console.log(`prebuilds/linux-${a}/yoloe-trt.napi.node: ${machine[a]}, needs ${needed.map((l) => l.replace(/.*\[(.*)\].*/, '$1')).join(', ')}`);
 }

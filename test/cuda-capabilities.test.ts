@@ -19,6 +19,15 @@ async function doctorText(): Promise<string> {
 }
 
 describe('CUDA capabilities without a driver', () => {
+  it('the addon links no CUDA, NVRTC or TensorRT library (all are loaded at run time)', async () => {
+    const r = await capabilities();
+    expect(r.addon.loaded).toBe(true);
+    const dynamic = execFileSync('readelf', ['-d', r.addon.path as string], { encoding: 'utf8' });
+    const needed = dynamic.split('\n').filter((l) => l.includes('(NEEDED)'));
+    expect(needed.length).toBeGreaterThan(0);
+    expect(needed.filter((l) => /lib(cuda|cudart|nvrtc|nvinfer|nvonnxparser)/.test(l))).toEqual([]);
+  });
+
   it('reports no driver as its own state, with the loader error, and no runtime linked', async () => {
     const r = await capabilities();
     expect(r.cuda.compiled).toBe(true);

@@ -47,7 +47,7 @@ CUresult loadImage(const DriverApi& d, const std::vector<char>& image, LoadedKer
   return kCudaSuccess;
 }
 
-LoadedKernels loadFor(const DriverApi& d, CUcontext context) {
+LoadedKernels loadFor(const DriverApi& d) {
   LoadedKernels out;
   CUdevice device = 0;
   int major = 0, minor = 0;
@@ -57,7 +57,6 @@ LoadedKernels loadFor(const DriverApi& d, CUcontext context) {
     out.status = unusable("the GPU of the current CUDA context could not be queried", "check the NVIDIA driver (nvidia-smi)");
     return out;
   }
-  (void)context;
   const NvrtcLibrary& nvrtc = nvrtcLibrary();
   if (nvrtc.api == nullptr) {
     out.status = unusable(nvrtc.error, kNvrtcFix);
@@ -95,7 +94,7 @@ LoadedKernels loadFor(const DriverApi& d, CUcontext context) {
 }
 
 // The entry for the current context, loading it on first use. Caller holds the mutex.
-const LoadedKernels& current(const DriverApi& d, CUcontext* contextOut) {
+const LoadedKernels& current(const DriverApi& d) {
   static const LoadedKernels noDriver = [] {
     LoadedKernels k;
     k.status = unusable("no NVIDIA driver", "install the NVIDIA driver (Jetson: JetPack 6)");
@@ -109,9 +108,8 @@ const LoadedKernels& current(const DriverApi& d, CUcontext* contextOut) {
   if (d.cuCtxGetCurrent == nullptr || d.cuModuleLoadData == nullptr) return noDriver;
   CUcontext context = nullptr;
   if (d.cuCtxGetCurrent(&context) != kCudaSuccess || context == nullptr) return noContext;
-  *contextOut = context;
   auto it = loaded.find(context);
-  if (it == loaded.end()) it = loaded.emplace(context, loadFor(d, context)).first;
+  if (it == loaded.end()) it = loaded.emplace(context, loadFor(d)).first;
   return it->second;
 }
 
@@ -119,14 +117,12 @@ const LoadedKernels& current(const DriverApi& d, CUcontext* contextOut) {
 
 KernelStatus kernelStatus() {
   std::lock_guard<std::mutex> lock(mutex);
-  CUcontext context = nullptr;
-  return current(driverApi(), &context).status;
+  return current(driverApi()).status;
 }
 
 CUresult kernelFunction(KernelId id, CUfunction* function) {
   std::lock_guard<std::mutex> lock(mutex);
-  CUcontext context = nullptr;
-  const LoadedKernels& k = current(driverApi(), &context);
+  const LoadedKernels& k = current(driverApi());
   if (!k.status.usable) return kKernelsUnavailable;
   *function = k.functions[static_cast<int>(id)];
   return kCudaSuccess;

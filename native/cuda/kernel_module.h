@@ -2,7 +2,8 @@
 // thread-safe: the first launch compiles (or reads the cache) for that context's GPU, loads
 // the image with cuModuleLoadData and looks every entry point up. A failure is remembered, so
 // a machine without NVRTC pays the search once and every launch then answers
-// kKernelsUnavailable at once.
+// kKernelsUnavailable at once. The first use loads a module, which a stream capture does not
+// allow: call kernelStatus() (or launch once) before capturing a CUDA graph.
 #pragma once
 
 #include <string>
