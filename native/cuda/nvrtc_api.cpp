@@ -2,6 +2,7 @@
 #include "nvrtc_api.h"
 
 #include <dlfcn.h>  // dlinfo: _GNU_SOURCE, defined by g++
+#include <glob.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -121,6 +122,35 @@ std::atomic<const NvrtcLibrary*> installed{nullptr};
 
 }  // namespace
 
+namespace {
+
+// Where `pip install nvidia-cuda-nvrtc` puts it: nvidia/cu13/lib (13.x wheels) or
+// nvidia/cuda_nvrtc/lib (12.x) under a virtualenv, the user's or the system's site-packages.
+std::vector<std::string> wheelFolders() {
+  std::vector<std::string> patterns;
+  if (const char* venv = std::getenv("VIRTUAL_ENV"); venv != nullptr && *venv == '/') {
+    patterns.push_back(std::string(venv) + "/lib/python3*/site-packages/nvidia");
+  }
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home == '/') {
+    patterns.push_back(std::string(home) + "/.local/lib/python3*/site-packages/nvidia");
+  }
+  patterns.push_back("/usr/local/lib/python3*/dist-packages/nvidia");
+  patterns.push_back("/usr/lib/python3/dist-packages/nvidia");
+  std::vector<std::string> out;
+  for (const std::string& base : patterns) {
+    for (const char* sub : {"/cu1[0-9]/lib", "/cuda_nvrtc/lib"}) {
+      glob_t g{};
+      if (glob((base + sub).c_str(), 0, nullptr, &g) == 0) {
+        for (size_t i = 0; i < g.gl_pathc; i++) out.push_back(g.gl_pathv[i]);
+      }
+      globfree(&g);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 std::vector<std::string> nvrtcCandidates(int driverMajorVersion) {
   std::vector<std::string> out;
   if (const char* env = std::getenv("YOLOE_TRT_NVRTC"); env != nullptr && *env != '\0') {
@@ -135,10 +165,12 @@ std::vector<std::string> nvrtcCandidates(int driverMajorVersion) {
   const char* folders[] = {"/usr/local/cuda/lib64", "/usr/local/cuda/targets/aarch64-linux/lib",
                            "/usr/local/cuda/targets/x86_64-linux/lib", "/usr/lib/aarch64-linux-gnu",
                            "/usr/lib/x86_64-linux-gnu"};
+  const std::vector<std::string> wheels = wheelFolders();
   for (int m = newest; m >= kOldestNvrtcMajor; m--) {
     const std::string name = "libnvrtc.so." + std::to_string(m);
     out.push_back(name);  // LD_LIBRARY_PATH, RUNPATH, ldconfig's cache
     for (const char* f : folders) out.push_back(std::string(f) + "/" + name);
+    for (const std::string& f : wheels) out.push_back(f + "/" + name);
   }
   return out;
 }

@@ -41,8 +41,10 @@ struct NvrtcLibrary {
 
 // Where libnvrtc is looked for, in order: $YOLOE_TRT_NVRTC (a file, or a folder holding
 // libnvrtc.so.*), then libnvrtc.so.<major> by the loader's own search (LD_LIBRARY_PATH,
-// ldconfig) and in the CUDA toolkit folders, newest major first but none newer than the
-// driver's CUDA major (driverMajor 0 = no limit): a newer NVRTC's cubins may not load on it.
+// ldconfig), in the CUDA toolkit folders and in the folders of NVIDIA's pip wheel
+// (nvidia-cuda-nvrtc: $VIRTUAL_ENV, ~/.local, the system's site-packages), newest major first
+// but none newer than the driver's CUDA major (driverMajor 0 = no limit): a newer NVRTC's cubins
+// may not load on it.
 std::vector<std::string> nvrtcCandidates(int driverMajor);
 
 // The process-wide NVRTC, searched once (the installed test table wins).

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "cuda/kernel_cache.h"
 #include "cuda/kernel_compiler.h"
+#include "cuda/nvrtc_api.h"
 #include "cuda_tests.h"
 #include "fake_cuda.h"
 #include "harness.h"
@@ -141,9 +143,39 @@ void compileOnceThroughCache() {
   uninstallFakeCuda();
 }
 
+// The NVRTC search order (no library is opened here).
+void nvrtcSearchOrder() {
+  const std::string venv = tempDir();
+  std::system(("mkdir -p '" + venv + "/lib/python3.12/site-packages/nvidia/cu13/lib' '" + venv +
+               "/lib/python3.12/site-packages/nvidia/cuda_nvrtc/lib'").c_str());
+  const char* savedVenv = std::getenv("VIRTUAL_ENV");
+  const std::string keepVenv = savedVenv ? savedVenv : "";
+  const char* savedNvrtc = std::getenv("YOLOE_TRT_NVRTC");
+  const std::string keepNvrtc = savedNvrtc ? savedNvrtc : "";
+  setEnv("VIRTUAL_ENV", venv.c_str());
+  setEnv("YOLOE_TRT_NVRTC", "/opt/x/libnvrtc.so.12");
+  auto c = nvrtcCandidates(12);
+  auto at = [&](const std::string& p) { return std::find(c.begin(), c.end(), p) - c.begin(); };
+  const auto n = static_cast<long>(c.size());
+  CHECK(!c.empty() && c[0] == "/opt/x/libnvrtc.so.12", "YOLOE_TRT_NVRTC comes first");
+  CHECK(at("libnvrtc.so.13") == n, "a driver of CUDA 12 is offered no NVRTC 13");
+  CHECK(at("libnvrtc.so.12") < at("libnvrtc.so.11"), "newest allowed major first");
+  const std::string wheel12 = venv + "/lib/python3.12/site-packages/nvidia/cuda_nvrtc/lib/libnvrtc.so.12";
+  CHECK(at(wheel12) < n && at("libnvrtc.so.12") < at(wheel12) && at(wheel12) < at("libnvrtc.so.11"),
+        "the pip wheel's folder in the virtualenv is searched, after the loader's own search");
+  setEnv("YOLOE_TRT_NVRTC", venv.c_str());  // a folder: every major in it
+  c = nvrtcCandidates(0);
+  CHECK(c.size() > 3 && c[0] == venv + "/libnvrtc.so.13" && c[2] == venv + "/libnvrtc.so.11", "YOLOE_TRT_NVRTC as a folder");
+  CHECK(std::find(c.begin(), c.end(), "libnvrtc.so.13") != c.end(), "no driver: no limit on the major");
+  setEnv("YOLOE_TRT_NVRTC", savedNvrtc ? keepNvrtc.c_str() : nullptr);
+  setEnv("VIRTUAL_ENV", savedVenv ? keepVenv.c_str() : nullptr);
+  std::system(("rm -rf '" + venv + "'").c_str());
+}
+
 }  // namespace
 
 void runKernelCacheTests() {
+  nvrtcSearchOrder();
   cacheFolder();
   cacheKeys();
   atomicWrites();
