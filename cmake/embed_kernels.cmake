@@ -13,7 +13,7 @@ foreach(rel IN LISTS SOURCES)
   file(READ "${ROOT}/${rel}" _body)
   # an emptied line stays a line, so the numbers after #line stay true
   string(REGEX REPLACE "(^|\n)[ \t]*#[ \t]*(include|pragma[ \t]+once)[^\n]*" "\\1" _body "${_body}")
-  string(APPEND _text "#line 1 \"native/${rel}\"\n${_body}")
+  string(APPEND _text "#line 1 \"native/${rel}\"\n${_body}\n")  # a file without a final newline stays apart
 endforeach()
 string(SHA256 _digest "${_text}")
 file(WRITE "${OUT_CU}.tmp" "${_text}")
