@@ -88,6 +88,7 @@ LoadedKernels loadFor(const DriverApi& d) {
     out.status.usable = true;
     out.status.target = target.name;
     out.status.fromCache = compiled.fromCache;
+    out.status.cacheNote = compiled.cacheNote;
   }
   out.status.nvrtc = nvrtcText;
   return out;
@@ -126,6 +127,13 @@ CUresult kernelFunction(KernelId id, CUfunction* function) {
   if (!k.status.usable) return kKernelsUnavailable;
   *function = k.functions[static_cast<int>(id)];
   return kCudaSuccess;
+}
+
+void forgetCurrentKernelModule() {
+  std::lock_guard<std::mutex> lock(mutex);
+  const DriverApi& d = driverApi();
+  CUcontext context = nullptr;
+  if (d.cuCtxGetCurrent != nullptr && d.cuCtxGetCurrent(&context) == kCudaSuccess) loaded.erase(context);
 }
 
 void resetKernelModulesForTesting() {

@@ -23,12 +23,17 @@ struct KernelStatus {
   std::string target;     // sm_87 / compute_90, when usable
   bool fromCache = false; // the image came from the disk cache
   std::string nvrtc;      // "13.0 (/path/libnvrtc.so.13)", when found
+  std::string cacheNote;  // why the compiled image was not cached (costs a compile next process)
 };
 
 // The kernels for the current context (compiled and loaded on first use).
 KernelStatus kernelStatus();
 // One entry point for the current context; kKernelsUnavailable when kernelStatus() is not usable.
 CUresult kernelFunction(KernelId id, CUfunction* function);
+
+// A launch answered that the module's handles are stale (the context was destroyed and a new one
+// got its address): forget the current context's module so the next kernelFunction reloads it.
+void forgetCurrentKernelModule();
 
 // Tests: forget every loaded module and remembered failure (after installing other tables).
 void resetKernelModulesForTesting();

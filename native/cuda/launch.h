@@ -16,13 +16,22 @@ struct LaunchShape {
 // CUDA's grid limits: x up to 2^31 - 1, y and z up to 65535.
 constexpr unsigned kMaxGridYZ = 65535;
 
+constexpr CUresult kCudaErrorInvalidHandle = 400;      // CUDA_ERROR_INVALID_HANDLE
+constexpr CUresult kCudaErrorContextIsDestroyed = 709;  // CUDA_ERROR_CONTEXT_IS_DESTROYED
+
 template <typename... Args>
 CUresult launchKernel(KernelId id, const LaunchShape& s, CUstream stream, Args&... args) {
-  CUfunction f = nullptr;
-  const CUresult r = kernelFunction(id, &f);
-  if (r != kCudaSuccess) return r;
   void* params[] = {static_cast<void*>(&args)...};
-  return driverApi().cuLaunchKernel(f, s.gridX, s.gridY, s.gridZ, s.blockX, s.blockY, s.blockZ, 0, stream, params, nullptr);
+  CUresult r = kCudaSuccess;
+  for (int attempt = 0; attempt < 2; attempt++) {
+    CUfunction f = nullptr;
+    r = kernelFunction(id, &f);
+    if (r != kCudaSuccess) return r;
+    r = driverApi().cuLaunchKernel(f, s.gridX, s.gridY, s.gridZ, s.blockX, s.blockY, s.blockZ, 0, stream, params, nullptr);
+    if (r != kCudaErrorInvalidHandle && r != kCudaErrorContextIsDestroyed) return r;
+    forgetCurrentKernelModule();  // stale handles of a destroyed context: load again, once
+  }
+  return r;
 }
 
 }  // namespace yoloe::cuda

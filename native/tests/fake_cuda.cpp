@@ -87,6 +87,10 @@ DriverApi makeTable() {
     if (gx == 0 || gy == 0 || gz == 0 || gy > 65535 || gz > 65535 || bx * by * bz == 0 || bx * by * bz > 1024) {
       return kCudaErrorInvalidValue;
     }
+    if (state.staleLaunches > 0) {
+      state.staleLaunches--;
+      return 400;  // CUDA_ERROR_INVALID_HANDLE: a module of a destroyed context
+    }
     LaunchShape s{gx, gy, gz, bx, by, bz};
     state.launches.push_back(FakeLaunch{f->name, s});
     return emulateLaunch(f->name, s, params) ? ok() : kCudaErrorInvalidValue;

@@ -24,6 +24,7 @@ struct FakeCuda {
   bool noDevice = false;          // cuCtxGetCurrent finds no context
   yoloe::cuda::CUresult loadResult = 0;  // what cuModuleLoadData answers
   bool compileFails = false;      // nvrtcCompileProgram fails
+  int staleLaunches = 0;          // this many launches answer CUDA_ERROR_INVALID_HANDLE first
   // recorded
   std::vector<std::vector<std::string>> compiles;  // options of each nvrtcCompileProgram
   std::vector<std::string> loadedImages;

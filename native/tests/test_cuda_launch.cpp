@@ -243,6 +243,16 @@ void fallbackDecisions() {
   CHECK(!st.usable && st.reason.find("cuModuleLoadData") != std::string::npos && st.fix.find("driver") != std::string::npos,
         "a refused image names cuModuleLoadData and suggests a newer driver (%s)", st.reason.c_str());
 
+  // stale module handles (the context was destroyed and a new one has its address): reload once
+  installFakeCuda();
+  fakeCuda().staleLaunches = 1;
+  CHECK(launchLetterbox(pixel, 1, 1, 3, p, out, false, nullptr) == kCudaSuccess && fakeCuda().loadedImages.size() == 2 &&
+            fakeCuda().launches.size() == 1,
+        "a stale handle reloads the module and launches (%zu loads, %zu launches)", fakeCuda().loadedImages.size(),
+        fakeCuda().launches.size());
+  fakeCuda().staleLaunches = 5;
+  CHECK(launchLetterbox(pixel, 1, 1, 3, p, out, false, nullptr) == 400, "a handle stale again after the reload is reported");
+
   // queryCuda through the table
   installFakeCuda();
   CudaReport r = queryCuda();
