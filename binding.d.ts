@@ -123,15 +123,36 @@ export interface NativeCudaDevice {
   integrated: boolean;
 }
 
+/** NVRTC (the CUDA run-time compiler the kernels are compiled with on the device), loaded at run time. */
+export interface NativeNvrtc {
+  found: boolean;
+  /** "12.6" */
+  version?: string;
+  library?: string;
+  /** SM architectures it can compile for (75, 80, ...) */
+  architectures?: number[];
+  /** why it was not found, naming every place searched */
+  error?: string;
+  /** per device: the architecture the kernels would be compiled for, or why not */
+  deviceTargets: Array<{ target?: string; error?: string }>;
+  /** where compiled kernels are cached, null when caching is off */
+  cacheDir: string | null;
+}
+
+export type NativeCudaState = 'ok' | 'no-driver' | 'driver-too-old' | 'no-device' | 'error' | 'not-compiled';
+
 export interface NativeCapabilities {
   addon: { version: string; napi: number };
   cuda: {
     compiled: boolean;
+    state: NativeCudaState;
+    /** always null: no CUDA runtime is linked (the driver API is loaded at run time) */
     runtimeVersion: number | null;
     /** null when no driver is installed */
     driverVersion: number | null;
     devices: NativeCudaDevice[];
     error?: string;
+    nvrtc?: NativeNvrtc;
   };
 }
 

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { NativeCudaDevice } from '../binding.js';
+import type { NativeCapabilities, NativeCudaDevice, NativeCudaState } from '../binding.js';
 import { loadAddon, type AddonStatus } from './native/addon.js';
 
 /**
@@ -19,12 +19,16 @@ export interface CapabilityReport {
   };
   cuda: {
     compiled: boolean;
-    /** "13.0" */
+    /** 'ok', 'no-driver', 'driver-too-old', 'no-device', 'error', 'not-compiled' (or 'no-addon') */
+    state: NativeCudaState | 'no-addon';
+    /** always null: no CUDA runtime is linked, the driver API is loaded at run time */
     runtimeVersion: string | null;
     /** null when no NVIDIA driver is installed */
     driverVersion: string | null;
     devices: NativeCudaDevice[];
     error?: string;
+    /** NVRTC compiles the GPU kernels on the device; without it GPU stages use the CPU kernels */
+    nvrtc: NvrtcStatus;
   };
   tensorrt: {
     compiled: boolean;
@@ -41,6 +45,33 @@ export interface CapabilityReport {
     cpu: BackendStatus & { onnxruntimeVersion?: string };
     tensorrt: BackendStatus;
   };
+}
+
+export interface NvrtcStatus {
+  found: boolean;
+  /** "12.6" */
+  version?: string;
+  library?: string;
+  /** per device: the architecture the kernels are compiled for (sm_87), or why they cannot be */
+  deviceTargets: Array<{ target?: string; error?: string }>;
+  /** where compiled kernels are cached (YOLOE_TRT_KERNEL_CACHE), null when off */
+  cacheDir: string | null;
+  error?: string;
+  fix?: string;
+}
+
+const NVRTC_FIX =
+  'GPU pre/postprocessing falls back to the CPU kernels. Install NVRTC: on Jetson it comes with JetPack\'s CUDA toolkit ' +
+  '(nvidia-jetpack / cuda-nvrtc-12-6); on servers the CUDA toolkit or `pip install nvidia-cuda-nvrtc` (set YOLOE_TRT_NVRTC to its lib folder)';
+
+function nvrtcStatus(native: NativeCapabilities['cuda']['nvrtc'] | undefined): NvrtcStatus {
+  if (!native) return { found: false, deviceTargets: [], cacheDir: null, error: 'not reported by this addon', fix: NVRTC_FIX };
+  const out: NvrtcStatus = { found: native.found, deviceTargets: native.deviceTargets, cacheDir: native.cacheDir };
+  if (native.version) out.version = native.version;
+  if (native.library) out.library = native.library;
+  if (native.error) out.error = native.error;
+  if (!native.found || native.deviceTargets.some((t) => t.error)) out.fix = NVRTC_FIX;
+  return out;
 }
 
 export interface BackendStatus {
@@ -118,7 +149,10 @@ function tensorRtBackend(report: Omit<CapabilityReport, 'backends'>): BackendSta
     return { usable: false, reason: `the native addon is not loaded (${addon.reason})`, fix: addon.fix };
   }
   if (!cuda.compiled) {
-    return { usable: false, reason: 'the addon was built without CUDA (no nvcc at build time)', fix: 'install the CUDA toolkit and rebuild: npx cmake-js rebuild' };
+    return { usable: false, reason: 'the addon was built with -DYOLOE_WITH_CUDA=OFF', fix: 'rebuild without it: npx cmake-js rebuild' };
+  }
+  if (cuda.state === 'driver-too-old') {
+    return { usable: false, reason: cuda.error ?? 'NVIDIA driver too old for this build', fix: 'update the NVIDIA driver (r470 or newer; TensorRT 10 needs r525+)' };
   }
   // what needs a rebuild comes before what the machine lacks at run time: a driver alone would not help
   if (!tensorrt.compiled) {
@@ -153,7 +187,15 @@ export async function capabilities(): Promise<CapabilityReport> {
 export async function capabilitiesOf(status: AddonStatus): Promise<CapabilityReport> {
   const binding = status.binding;
   let addon: CapabilityReport['addon'];
-  let cuda: CapabilityReport['cuda'] = { compiled: false, runtimeVersion: null, driverVersion: null, devices: [], error: 'the native addon is not loaded' };
+  let cuda: CapabilityReport['cuda'] = {
+    compiled: false,
+    state: 'no-addon',
+    runtimeVersion: null,
+    driverVersion: null,
+    devices: [],
+    error: 'the native addon is not loaded',
+    nvrtc: nvrtcStatus(undefined),
+  };
   if (!binding) {
     addon = {
       loaded: false,
@@ -173,9 +215,11 @@ export async function capabilitiesOf(status: AddonStatus): Promise<CapabilityRep
       addon.napi = native.addon.napi;
       cuda = {
         compiled: native.cuda.compiled,
+        state: native.cuda.state,
         runtimeVersion: cudaVersion(native.cuda.runtimeVersion),
         driverVersion: cudaVersion(native.cuda.driverVersion),
         devices: native.cuda.devices,
+        nvrtc: nvrtcStatus(native.cuda.nvrtc),
       };
       if (native.cuda.error) cuda.error = native.cuda.error;
     }

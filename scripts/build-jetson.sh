@@ -1,35 +1,32 @@
 #!/usr/bin/env bash
-# Builds the yoloe-trt addon ON a Jetson (linux-arm64, JetPack 6: CUDA 12.6, TensorRT 10.3,
-# Orin = sm_87) and packs it as a prebuild: prebuilds/linux-arm64/yoloe-trt.napi.node.
+# Builds the yoloe-trt addon ON a Jetson (linux-arm64, JetPack 6: TensorRT 10.3, CUDA 12.6) and
+# packs it as a prebuild: prebuilds/linux-arm64/yoloe-trt.napi.node. Not needed for `npm install`
+# (the package ships that prebuild, cross-compiled: npm run native:prebuild); use it to build
+# from a checkout on the device. Neither nvcc nor any CUDA library is needed: the driver and
+# NVRTC are loaded at run time and the kernels are compiled on the device by NVRTC.
 #
-#   sudo apt-get install -y cmake g++ nvidia-jetpack   # JetPack 6 brings CUDA 12.6 + TensorRT 10
+#   sudo apt-get install -y cmake g++ libnvinfer-dev libnvonnxparsers-dev   # TensorRT headers (JetPack 6)
 #   npm ci && scripts/build-jetson.sh
 #
-# Env: YOLOE_CUDA_ARCHS (default 87: Orin; Xavier would be 72, which CUDA 12.6 still supports
-# but 13.x does not), CUDA_HOME (default /usr/local/cuda), YOLOE_BUILD_JOBS (default 4: Orin
-# boards have 6-12 cores but little RAM; nvcc wants ~1 GB per job).
+# Env: TENSORRT_INCLUDE_DIR (default: JetPack's /usr/include/aarch64-linux-gnu), YOLOE_BUILD_JOBS
+# (default 4: Orin boards have 6-12 cores but little RAM).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [[ "$(uname -m)" != "aarch64" ]]; then
   echo "build-jetson.sh builds natively on the Jetson (aarch64); this is $(uname -m)." >&2
-  echo "Cross-compiling CUDA + TensorRT for JetPack needs NVIDIA's aarch64 sysroot; build on the device instead." >&2
+  echo "To cross-compile the arm64 prebuild here: apt-get install g++-aarch64-linux-gnu && npm run native:prebuild -- --arch arm64" >&2
   exit 1
 fi
 
-export CUDA_HOME="${CUDA_HOME:-/usr/local/cuda}"
-export PATH="$CUDA_HOME/bin:$PATH"
 export YOLOE_BUILD_JOBS="${YOLOE_BUILD_JOBS:-4}"
-archs="${YOLOE_CUDA_ARCHS:-87}"
-
-command -v nvcc >/dev/null || { echo "nvcc not found under $CUDA_HOME/bin: install JetPack 6 (nvidia-jetpack)" >&2; exit 1; }
-nvcc --version | tail -n 2
 if [[ -f /etc/nv_tegra_release ]]; then head -n 1 /etc/nv_tegra_release; fi
-ls /usr/include/aarch64-linux-gnu/NvInfer.h >/dev/null 2>&1 || echo "warning: TensorRT headers not found (apt-get install libnvinfer-dev libnvonnxparsers-dev): the addon will build without TensorRT" >&2
+if [[ -z "${TENSORRT_INCLUDE_DIR:-}" && -f /usr/include/aarch64-linux-gnu/NvInfer.h ]]; then
+  export TENSORRT_INCLUDE_DIR=/usr/include/aarch64-linux-gnu
+fi
+[[ -n "${TENSORRT_INCLUDE_DIR:-}" ]] || echo "warning: TensorRT headers not found (apt-get install libnvinfer-dev libnvonnxparsers-dev): the build will fail; YOLOE_PREBUILD_WITHOUT_TENSORRT=1 builds without TensorRT" >&2
 
-# prebuildify runs scripts/prebuild-shim.cjs, which hands YOLOE_CUDA_ARCHS to CMake
-export YOLOE_CUDA_ARCHS="$archs"
-npx prebuildify --napi --strip --name yoloe-trt.napi --node-gyp scripts/prebuild-shim.cjs
+node scripts/prebuild.mjs --arch arm64
 
 node -e "
 const p = require('node-gyp-build').resolve('.');

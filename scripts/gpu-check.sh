@@ -1,13 +1,33 @@
 #!/usr/bin/env bash
-# The GPU check, for a machine with an NVIDIA GPU, nvcc and CMake but no Node (the device
-# machine): builds the C++ twin tests with the CUDA kernels for this GPU's architecture and runs
-# them; every kernel is compared with its CPU twin. Prints ctest's summary; exit 0 = all passed.
+# The GPU check, for a machine with an NVIDIA GPU + driver, NVRTC, CMake and g++ (no Node, no
+# CUDA toolkit, no nvcc, no TensorRT): builds the C++ tests and compares every CUDA kernel with
+# its CPU twin on this GPU. The kernels are compiled by NVRTC exactly as the addon does
+# (native/cuda/kernel_compiler.cpp: same source, options and cache), first compiled, then
+# again read back from the disk cache. Exit 0 = all compared and equal; "NOT RUN" is a failure here.
 #   bash scripts/gpu-check.sh [build-dir]
+# Env: YOLOE_TRT_NVRTC (libnvrtc file or folder, when not on the loader's path).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dir="${1:-build/gpu-check}"
-arch="$( (nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null || true) | head -n1 | tr -d '.')"
-echo "GPU: $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null || echo none), arch ${arch:-default}"
-cmake -S . -B "$dir" -DYOLOE_BUILD_TESTS=ON -DYOLOE_BUILD_ADDON=OFF ${arch:+-DYOLOE_CUDA_ARCHS=$arch} >/dev/null
+echo "GPU: $(nvidia-smi --query-gpu=name,compute_cap,driver_version --format=csv,noheader 2>/dev/null || echo 'nvidia-smi not found')"
+cmake -S . -B "$dir" -DYOLOE_BUILD_TESTS=ON -DYOLOE_BUILD_ADDON=OFF >/dev/null
 cmake --build "$dir" --parallel "$(nproc)" >/dev/null
-ctest --test-dir "$dir" --output-on-failure
+cache="$(mktemp -d)"
+trap 'rm -rf "$cache"' EXIT
+export YOLOE_TRT_KERNEL_CACHE="$cache" YOLOE_REQUIRE_NVRTC=1
+"$dir/native/tests/yoloe_cuda_tests" nvrtc | tail -n 3
+status=0
+for pass in compile cache; do
+  echo "== GPU kernels vs CPU twins ($pass)"
+  set +e
+  "$dir/native/tests/yoloe_twin_tests" gpu
+  rc=$?
+  set -e
+  if [[ $rc -ne 0 ]]; then
+    echo "GPU check FAILED ($pass: exit $rc; 77 = not run)"
+    status=1
+  fi
+done
+ls -l "$cache"
+[[ $status -eq 0 ]] && echo "GPU check passed"
+exit $status

@@ -13,13 +13,16 @@ export function formatReport(r: CapabilityReport): string {
   const addon = r.addon.loaded ? `loaded from a ${r.addon.source} (${r.addon.path ?? ''})` : `not loaded: ${r.addon.reason}`;
   lines.push(`native addon   ${addon}`);
   if (!r.addon.loaded && r.addon.fix) lines.push(`               fix: ${r.addon.fix}`);
-  const cuda = r.cuda.compiled
-    ? `compiled in (runtime ${r.cuda.runtimeVersion ?? '?'}), driver ${r.cuda.driverVersion ?? 'not found'}`
-    : 'not compiled in';
+  const cuda = r.cuda.compiled ? `${r.cuda.state}, driver ${r.cuda.driverVersion ?? 'not found'}` : 'not compiled in';
   lines.push(`CUDA           ${cuda}${r.cuda.error ? ` — ${r.cuda.error}` : ''}`);
-  for (const d of r.cuda.devices) {
-    lines.push(`  device       ${d.name}, compute ${d.computeCapability}, ${(d.memoryBytes / 2 ** 30).toFixed(1)} GiB${d.integrated ? ', integrated' : ''}`);
-  }
+  r.cuda.devices.forEach((d, i) => {
+    const t = r.cuda.nvrtc.deviceTargets[i];
+    const kernels = t?.target ? `, kernels for ${t.target}` : t?.error ? `, kernels: ${t.error}` : '';
+    lines.push(`  device       ${d.name}, compute ${d.computeCapability}, ${(d.memoryBytes / 2 ** 30).toFixed(1)} GiB${d.integrated ? ', integrated' : ''}${kernels}`);
+  });
+  const n = r.cuda.nvrtc;
+  lines.push(`NVRTC          ${n.found ? `${n.version} (${n.library})` : `not found${n.error ? `: ${n.error.split('\n')[0]}` : ''}`}`);
+  if (n.fix) lines.push(`               fix: ${n.fix}`);
   // the same fields as --json, in the same words
   const trt = r.tensorrt.found
     ? `found ${r.tensorrt.version ?? ''} (${r.tensorrt.library ?? ''})${r.tensorrt.compiled ? '' : ', but support is not compiled into this addon'}`

@@ -31,11 +31,13 @@ YOLOE_HD HeadStrides headStrides(int channels, int anchors, bool transposed) {
 
 // The largest float32 <= conf: for a float32 score v, `v > threshold` equals the double
 // comparison `v > conf` that lib/decode/candidates.ts makes, without doubles on the device.
+#if !defined(__CUDACC_RTC__)  // host only (the launcher computes it); NVRTC has no <cmath>
 inline float floatThresholdBelow(double conf) {
   float f = static_cast<float>(conf);
   if (static_cast<double>(f) > conf) f = std::nextafter(f, -INFINITY);
   return f;
 }
+#endif
 
 // x1, y1, x2, y2 from cx, cy, w, h in float32 arithmetic.
 YOLOE_HD void xywhToXyxy(float cx, float cy, float w, float h, float* out) {

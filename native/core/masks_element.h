@@ -75,6 +75,32 @@ struct GridRegion {
   int r0, r1, c0, c1;
 };
 
+// Shapes and plans shared with the CUDA mask kernels (plain data, device-safe).
+struct MaskGeometry {
+  int dstW = 0, dstH = 0;  // network input
+  int srcW = 0, srcH = 0;  // original image
+  double ratio = 1.0;      // letterbox r
+  int left = 0, top = 0;   // letterbox pads
+};
+
+struct MaskProtoShape {
+  int nm = 0, ph = 0, pw = 0;
+};
+
+// The regions one detection touches. `empty` = the mask is all zero (then nothing else is set).
+struct MaskPlan {
+  bool empty = true;
+  GridRegion logits{0, 0, 0, 0};  // in the grid that is resized last-but-one (proto or pad-crop grid)
+  int protoRowOffset = 0, protoColOffset = 0;  // grid -> proto cell (retina: the pad crop)
+  GridRegion binary{0, 0, 0, 0};  // non-retina: input-space pixels (box and pad crop)
+  GridRegion output{0, 0, 0, 0};  // original-image pixels that can be 1
+};
+
+// The letterbox pad crop of scale_masks (lib/decode/masks.ts padCrop).
+struct PadCrop {
+  int top, left, height, width;
+};
+
 // The bilinear value at one output pixel from a region of a source grid; `at(r, c)` reads the
 // region. The same float as the separable pass (columns first, then rows).
 template <typename Reader>

@@ -12,10 +12,12 @@ namespace {
 struct Loaded {
   DriverApi table{};
   std::string error;
+  DriverState state = DriverState::NoDriver;
+  int version = 0;
 };
 
-// Symbol names of the ABI each member's signature describes (cuda.h maps the plain names of
-// these to the _v2 entry points; cuGraphInstantiate's flags form is cuGraphInstantiateWithFlags).
+std::string cudaVersionText(int v) { return std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 10); }
+
 std::string describeWith(const DriverApi& t, CUresult status, const char* what) {
   const char* name = nullptr;
   const char* text = nullptr;
@@ -27,6 +29,10 @@ std::string describeWith(const DriverApi& t, CUresult status, const char* what) 
   return out;
 }
 
+// dlsym of the exact ABI names each member's signature describes (cuda.h maps the plain names
+// to these _v2 entry points; cuGraphInstantiate's flags form is cuGraphInstantiateWithFlags).
+// Not cuGetProcAddress: what it returns for a plain name depends on the CUDA version asked for
+// (the _v2 / _ptsz variants), and it needs an 11.3 driver itself; explicit names have one meaning.
 template <typename Fn>
 void resolve(void* lib, Fn& member, const char* symbol, std::string& missing) {
   member = reinterpret_cast<Fn>(dlsym(lib, symbol));
@@ -43,8 +49,17 @@ Loaded loadDriver() {
   }
   DriverApi& t = out.table;
   std::string missing;
-  resolve(lib, t.cuInit, "cuInit", missing);
+  // The version first: a driver too old for this build says so, whatever else it lacks.
   resolve(lib, t.cuDriverGetVersion, "cuDriverGetVersion", missing);
+  if (t.cuDriverGetVersion == nullptr || t.cuDriverGetVersion(&out.version) != kCudaSuccess) out.version = 0;
+  if (out.version < kMinimumDriverVersion) {
+    out.table = DriverApi{};
+    out.state = DriverState::TooOld;
+    out.error = "NVIDIA driver too old for this build (needs >= CUDA " + cudaVersionText(kMinimumDriverVersion) +
+                ", r470; this driver supports CUDA " + (out.version > 0 ? cudaVersionText(out.version) : "?") + ")";
+    return out;
+  }
+  resolve(lib, t.cuInit, "cuInit", missing);
   resolve(lib, t.cuGetErrorName, "cuGetErrorName", missing);
   resolve(lib, t.cuGetErrorString, "cuGetErrorString", missing);
   resolve(lib, t.cuDeviceGetCount, "cuDeviceGetCount", missing);
@@ -84,16 +99,21 @@ Loaded loadDriver() {
   resolve(lib, t.cuModuleUnload, "cuModuleUnload", missing);
   resolve(lib, t.cuModuleGetFunction, "cuModuleGetFunction", missing);
   resolve(lib, t.cuLaunchKernel, "cuLaunchKernel", missing);
+  resolve(lib, t.cuCtxGetDevice, "cuCtxGetDevice", missing);
   if (!missing.empty()) {
     // A driver older than the API we use (cuGraphInstantiateWithFlags: CUDA 11.4, r470).
     out.table = DriverApi{};
-    out.error = "the NVIDIA driver is too old for yoloe-trt (needs CUDA 11.4 / r470 or newer): libcuda.so.1 lacks " + missing;
+    out.state = DriverState::TooOld;
+    out.error = "NVIDIA driver too old for this build (needs >= CUDA " + cudaVersionText(kMinimumDriverVersion) +
+                ", r470): libcuda.so.1 lacks " + missing;
     return out;  // the library stays loaded: unloading a driver is never safe
   }
   const CUresult init = t.cuInit(0);
+  out.state = DriverState::Ok;
   if (init != kCudaSuccess) {
     out.error = describeWith(t, init, "cuInit");  // not describeCudaError: the table is still being built
     // keep the table: cuGetErrorName etc. work, but devices do not; callers see cuDeviceGetCount fail
+    out.state = init == kCudaErrorNoDevice ? DriverState::NoDevice : DriverState::InitFailed;
   }
   return out;
 }
@@ -115,6 +135,19 @@ const DriverApi& driverApi() {
 std::string driverLoadError() {
   if (installed.load(std::memory_order_acquire) != nullptr) return {};
   return loadedDriver().error;
+}
+
+DriverState driverState() {
+  if (installed.load(std::memory_order_acquire) != nullptr) return DriverState::Ok;
+  return loadedDriver().state;
+}
+
+int driverVersion() {
+  if (const DriverApi* t = installed.load(std::memory_order_acquire)) {
+    int v = 0;
+    return t->cuDriverGetVersion != nullptr && t->cuDriverGetVersion(&v) == kCudaSuccess ? v : 0;
+  }
+  return loadedDriver().version;
 }
 
 void installDriverApiForTesting(const DriverApi* table) { installed.store(table, std::memory_order_release); }

@@ -37,6 +37,9 @@ constexpr CUresult kCudaSuccess = 0;
 constexpr CUresult kCudaErrorInvalidValue = 1;
 constexpr CUresult kCudaErrorOutOfMemory = 2;
 constexpr CUresult kCudaErrorNotInitialized = 3;
+constexpr CUresult kCudaErrorInvalidImage = 200;
+constexpr CUresult kCudaErrorInvalidContext = 201;
+constexpr CUresult kCudaErrorNotFound = 500;
 constexpr CUresult kCudaErrorNoDevice = 100;
 constexpr CUresult kCudaErrorInvalidDevice = 101;
 constexpr CUresult kCudaErrorNotSupported = 801;
@@ -108,12 +111,28 @@ struct DriverApi {
   CUresult (*cuLaunchKernel)(CUfunction f, unsigned gridX, unsigned gridY, unsigned gridZ, unsigned blockX,
                              unsigned blockY, unsigned blockZ, unsigned sharedBytes, CUstream stream, void** params,
                              void** extra);
+
+  // Appended members (keep the order above: other parts of the tree fill this table by name).
+  CUresult (*cuCtxGetDevice)(CUdevice* device);  // the kernel loader compiles for the current context's GPU
+};
+
+// The oldest driver this table works with: cuGraphInstantiateWithFlags came with CUDA 11.4 (r470).
+constexpr int kMinimumDriverVersion = 11040;
+
+enum class DriverState {
+  Ok,          // table resolved, cuInit succeeded
+  NoDriver,    // libcuda.so.1 not found
+  TooOld,      // older than kMinimumDriverVersion, or an entry point missing (every member null)
+  NoDevice,    // cuInit: CUDA_ERROR_NO_DEVICE (the table is kept)
+  InitFailed,  // cuInit failed otherwise (the table is kept; driverLoadError() says why)
 };
 
 // The process-wide table: the installed one (tests), else libcuda.so.1's, resolved once.
 // Never null; when the driver cannot be loaded, every member is null and driverLoadError() says why.
 const DriverApi& driverApi();
 std::string driverLoadError();
+DriverState driverState();  // Ok while a test table is installed
+int driverVersion();        // cuDriverGetVersion's answer (12060), also for a driver too old; 0 = none
 
 // Tests: replace the table for the whole process (nullptr restores the real one). Not thread-safe
 // against concurrent CUDA use; install it before any other call.

@@ -1,21 +1,24 @@
 // Every CUDA kernel against its CPU twin on random inputs (exact comparisons: the kernels share
-// the twins' per-element code). Compiled as CUDA when the build has nvcc; without CUDA or
-// without a device, the comparisons are reported as NOT RUN.
+// the twins' per-element code), on a real GPU: the driver is loaded at run time and the kernels
+// are compiled by NVRTC exactly as the addon does (native/cuda). Without a driver, a device or
+// NVRTC, the comparisons are reported as NOT RUN. scripts/gpu-check.sh runs this on a GPU machine.
 #include <cstdio>
 
 #include "harness.h"
 
 #if defined(YOLOE_WITH_CUDA)
-#include <cuda_runtime_api.h>
-
 #include <algorithm>
+#include <cmath>
 #include <tuple>
 #include <vector>
 
 #include "core/candidates.h"
 #include "core/letterbox.h"
 #include "core/masks.h"
+#include "cuda/kernel_module.h"
 #include "cuda/kernels.h"
+#include "cuda/runtime.h"
+#include "kernel_cases.h"
 #endif
 
 namespace yoloe_test {
@@ -25,64 +28,73 @@ constexpr int kGpuKernels = 3;  // letterbox, decode, masks
 #if !defined(YOLOE_WITH_CUDA)
 
 int runGpuKernelTests() {
-  std::printf("CUDA not compiled in: GPU comparisons not run\n");
+  std::printf("CUDA layer not compiled in: GPU comparisons not run\n");
   return kGpuKernels;
 }
 
 #else
 
 using namespace yoloe;
+using namespace yoloe::cuda;
 
 namespace {
 
-#define CUDA_OK(call)                                                                                  \
-  do {                                                                                                 \
-    const cudaError_t e_ = (call);                                                                     \
-    CHECK(e_ == cudaSuccess, "%s -> %s", #call, cudaGetErrorString(e_));                               \
-    if (e_ != cudaSuccess) return;                                                                     \
+#define CUDA_OK(call)                                                                      \
+  do {                                                                                     \
+    const CUresult e_ = (call);                                                            \
+    CHECK(e_ == kCudaSuccess, "%s -> %s", #call, describeCudaError(e_, "call").c_str());   \
+    if (e_ != kCudaSuccess) return;                                                        \
   } while (0)
 
 template <typename T>
 T* toDevice(const std::vector<T>& h) {
-  T* d = nullptr;
-  if (cudaMalloc(reinterpret_cast<void**>(&d), sizeof(T) * std::max<size_t>(1, h.size())) != cudaSuccess) return nullptr;
-  if (!h.empty()) cudaMemcpy(d, h.data(), sizeof(T) * h.size(), cudaMemcpyHostToDevice);
-  return d;
+  CUdeviceptr d = 0;
+  if (driverApi().cuMemAlloc(&d, sizeof(T) * std::max<size_t>(1, h.size())) != kCudaSuccess) return nullptr;
+  if (!h.empty()) driverApi().cuMemcpyHtoDAsync(d, h.data(), sizeof(T) * h.size(), nullptr);
+  driverApi().cuStreamSynchronize(nullptr);
+  return reinterpret_cast<T*>(d);
+}
+
+template <typename T>
+T* deviceAlloc(size_t n) {
+  CUdeviceptr d = 0;
+  if (driverApi().cuMemAlloc(&d, sizeof(T) * std::max<size_t>(1, n)) != kCudaSuccess) return nullptr;
+  return reinterpret_cast<T*>(d);
 }
 
 template <typename T>
 std::vector<T> toHost(const T* d, size_t n) {
   std::vector<T> h(n);
-  if (n) cudaMemcpy(h.data(), d, sizeof(T) * n, cudaMemcpyDeviceToHost);
+  if (n) driverApi().cuMemcpyDtoHAsync(h.data(), reinterpret_cast<CUdeviceptr>(d), sizeof(T) * n, nullptr);
+  driverApi().cuStreamSynchronize(nullptr);
   return h;
 }
+
+void deviceFree(const void* p) { driverApi().cuMemFree(reinterpret_cast<CUdeviceptr>(p)); }
+
+CUresult synchronize() { return driverApi().cuCtxSynchronize(); }
 
 void gpuLetterbox(Rng& rng) {
   const int dims[][2] = {{810, 1080}, {1280, 720}, {33, 17}, {640, 640}, {1280, 1280}};
   const int B = 5, W = 640, H = 640;
   std::vector<uint8_t*> srcs;
-  std::vector<cuda::LetterboxImage> images;
+  std::vector<LetterboxImage> images;
   std::vector<std::vector<uint8_t>> hostSrc;
   for (int b = 0; b < B; b++) {
     const int w = dims[b][0], h = dims[b][1];
     std::vector<uint8_t> img(static_cast<size_t>(w) * h * 3);
     for (auto& v : img) v = static_cast<uint8_t>(rng.next());
-    const double r = std::min(static_cast<double>(H) / h, static_cast<double>(W) / w);
-    LetterboxParams p;
-    p.dstW = W, p.dstH = H;
-    p.newW = static_cast<int>(std::nearbyint(w * r)), p.newH = static_cast<int>(std::nearbyint(h * r));
-    p.left = static_cast<int>(std::nearbyint((W - p.newW) / 2.0 - 0.1));
-    p.top = static_cast<int>(std::nearbyint((H - p.newH) / 2.0 - 0.1));
+    const LetterboxParams p = fitLetterbox(w, h, W, H);
     srcs.push_back(toDevice(img));
-    images.push_back(cuda::LetterboxImage{srcs.back(), w, h, w * 3, p});
+    images.push_back(LetterboxImage{srcs.back(), w, h, w * 3, p});
     hostSrc.push_back(std::move(img));
   }
   const size_t per = 3ull * W * H;
   for (int fp16 = 0; fp16 < 2; fp16++) {
     void* d = nullptr;
-    CUDA_OK(cudaMalloc(&d, per * B * (fp16 ? 2 : 4)));
-    CUDA_OK(cuda::launchLetterboxBatch(images.data(), B, d, fp16 != 0, nullptr));
-    CUDA_OK(cudaDeviceSynchronize());
+    CUDA_OK((d = deviceAlloc<char>(per * B * (fp16 ? 2 : 4))) ? kCudaSuccess : kCudaErrorOutOfMemory);
+    CUDA_OK(launchLetterboxBatch(images.data(), B, d, fp16 != 0, nullptr));
+    CUDA_OK(synchronize());
     for (int b = 0; b < B; b++) {
       const auto& im = images[static_cast<size_t>(b)];
       int diff = 0;
@@ -99,9 +111,9 @@ void gpuLetterbox(Rng& rng) {
       }
       CHECK(diff == 0, "GPU letterbox image %d (%dx%d, fp16 %d): %d values differ from the twin", b, im.srcW, im.srcH, fp16, diff);
     }
-    cudaFree(d);
+    deviceFree(d);
   }
-  for (auto* s : srcs) cudaFree(s);
+  for (auto* s : srcs) deviceFree(s);
 }
 
 void gpuDecode(Rng& rng) {
@@ -117,28 +129,19 @@ void gpuDecode(Rng& rng) {
     o.maxNms = 1 << 30;
     const CandidateList want = scanRawHead(head.data(), HeadShape{C, N, nc, transposed}, o);
     float* dHead = toDevice(head);
-    cuda::DeviceCandidate* dOut = nullptr;
+    DeviceCandidate* dOut = nullptr;
     int* dCount = nullptr;
     const int cap = static_cast<int>(want.size()) + 16;
-    CUDA_OK(cudaMalloc(reinterpret_cast<void**>(&dOut), sizeof(cuda::DeviceCandidate) * cap));
-    CUDA_OK(cudaMalloc(reinterpret_cast<void**>(&dCount), sizeof(int)));
-    cuda::DecodeParams p;
+    dOut = deviceAlloc<DeviceCandidate>(static_cast<size_t>(cap));
+    dCount = deviceAlloc<int>(1);
+    DecodeParams p;
     p.channels = C, p.anchors = N, p.nc = nc, p.transposed = transposed, p.conf = 0.25, p.multiLabel = multi, p.capacity = cap;
-    CUDA_OK(cuda::launchDecodeCandidates(dHead, p, dOut, dCount, nullptr));
-    CUDA_OK(cudaDeviceSynchronize());
+    CUDA_OK(launchDecodeCandidates(dHead, p, dOut, dCount, nullptr));
+    CUDA_OK(synchronize());
     const int count = toHost(dCount, 1)[0];
-    auto got = toHost(dOut, static_cast<size_t>(std::min(count, cap)));
-    std::sort(got.begin(), got.end(), [](const cuda::DeviceCandidate& a, const cuda::DeviceCandidate& b) {
-      return std::tie(a.index, a.classId) < std::tie(b.index, b.classId);
-    });
-    bool same = count == static_cast<int>(want.size());
-    for (size_t i = 0; same && i < got.size(); i++) {
-      const auto& g = got[i];
-      same = g.index == want.indices[i] && g.classId == want.classIds[i] && g.score == want.scores[i] && g.x1 == want.boxes[4 * i] &&
-             g.y1 == want.boxes[4 * i + 1] && g.x2 == want.boxes[4 * i + 2] && g.y2 == want.boxes[4 * i + 3];
-    }
+    const bool same = sameCandidates(toHost(dOut, static_cast<size_t>(std::min(count, cap))), count, want);
     CHECK(same, "GPU decode trial %d (nc %d, transposed %d, multi %d): %d candidates, twin %zu", trial, nc, transposed, multi, count, want.size());
-    cudaFree(dHead), cudaFree(dOut), cudaFree(dCount);
+    deviceFree(dHead), deviceFree(dOut), deviceFree(dCount);
   }
 }
 
@@ -147,27 +150,23 @@ void gpuMasks(Rng& rng) {
     MaskProtoShape s{32, 160, 160};
     MaskGeometry g;
     g.srcW = 810, g.srcH = 1080, g.dstW = 640, g.dstH = 640, g.ratio = 640.0 / 1080.0, g.left = 80, g.top = 0;
-    std::vector<float> protos(static_cast<size_t>(s.nm) * s.ph * s.pw);
-    for (auto& v : protos) v = rng.uniform(-1, 1);
     const int n = 40;
-    std::vector<float> coeffs(static_cast<size_t>(n) * s.nm), boxes(4 * n);
-    for (auto& v : coeffs) v = rng.uniform(-1, 1);
-    for (int d = 0; d < n; d++) {
-      const float x = rng.uniform(0, 600), y = rng.uniform(0, 600);
-      boxes[4 * d] = x, boxes[4 * d + 1] = y, boxes[4 * d + 2] = x + rng.uniform(1, 300), boxes[4 * d + 3] = y + rng.uniform(1, 300);
-    }
+    const MaskCase c = randomMaskCase(rng, s.nm, s.ph, s.pw, n, 600, 300);
+    const std::vector<float>& protos = c.protos;
+    const std::vector<float>& coeffs = c.coeffs;
+    const std::vector<float>& boxes = c.boxes;
     const auto want = assembleMasks(protos.data(), s, coeffs.data(), boxes.data(), n, g, retina != 0);
     const auto plans = planMasks(s, boxes.data(), n, g, retina != 0);
-    const cuda::MaskLayout layout = cuda::layoutMasks(plans);
+    const MaskLayout layout = layoutMasks(plans);
     float* dProtos = toDevice(protos);
     float* dCoeffs = toDevice(coeffs);
-    cuda::MaskBuffers b{};
-    CUDA_OK(cudaMalloc(reinterpret_cast<void**>(&b.logits), sizeof(float) * std::max<int64_t>(1, layout.logitsCount)));
-    CUDA_OK(cudaMalloc(reinterpret_cast<void**>(&b.binary), std::max<int64_t>(1, layout.binaryBytes)));
-    CUDA_OK(cudaMalloc(reinterpret_cast<void**>(&b.output), std::max<int64_t>(1, layout.outputBytes)));
-    CUDA_OK(cudaMalloc(reinterpret_cast<void**>(&b.jobs), sizeof(cuda::MaskJob) * layout.jobs.size()));
-    CUDA_OK(cuda::launchAssembleMasks(dProtos, s, dCoeffs, g, retina != 0, layout, b, nullptr));
-    CUDA_OK(cudaDeviceSynchronize());
+    MaskBuffers b{};
+    b.logits = deviceAlloc<float>(static_cast<size_t>(layout.logitsCount));
+    b.binary = deviceAlloc<uint8_t>(static_cast<size_t>(layout.binaryBytes));
+    b.output = deviceAlloc<uint8_t>(static_cast<size_t>(layout.outputBytes));
+    b.jobs = deviceAlloc<MaskJob>(layout.jobs.size());
+    CUDA_OK(launchAssembleMasks(dProtos, s, dCoeffs, g, retina != 0, layout, b, nullptr));
+    CUDA_OK(synchronize());
     const auto out = toHost(b.output, static_cast<size_t>(layout.outputBytes));
     int diff = 0;
     for (int d = 0; d < n; d++) {
@@ -176,28 +175,41 @@ void gpuMasks(Rng& rng) {
       for (size_t i = 0; i < m.data.size(); i++) diff += out[static_cast<size_t>(j.outputOffset) + i] != m.data[i];
     }
     CHECK(diff == 0, "GPU masks (retina %d): %d pixels differ from the twin", retina, diff);
-    cudaFree(dProtos), cudaFree(dCoeffs), cudaFree(b.logits), cudaFree(b.binary), cudaFree(b.output), cudaFree(b.jobs);
+    deviceFree(dProtos), deviceFree(dCoeffs), deviceFree(b.logits), deviceFree(b.binary), deviceFree(b.output), deviceFree(b.jobs);
   }
 }
 
 }  // namespace
 
 int runGpuKernelTests() {
-  int count = 0;
-  const cudaError_t err = cudaGetDeviceCount(&count);
-  if (err != cudaSuccess || count == 0) {
-    std::printf("no CUDA device, GPU comparisons not run (%s)\n", err != cudaSuccess ? cudaGetErrorString(err) : "0 devices");
+  const CudaReport report = queryCuda();
+  if (report.state != "ok") {
+    std::printf("no usable CUDA device (%s: %s): GPU comparisons not run\n", report.state.c_str(), report.error.c_str());
     return kGpuKernels;
   }
-  cudaDeviceProp prop{};
-  cudaGetDeviceProperties(&prop, 0);
-  std::printf("GPU comparisons on %s (sm_%d%d)\n", prop.name, prop.major, prop.minor);
+  const DriverApi& d = driverApi();
+  CUdevice device = 0;
+  CUcontext context = nullptr;
+  if (d.cuDeviceGet(&device, 0) != kCudaSuccess || d.cuDevicePrimaryCtxRetain(&context, device) != kCudaSuccess ||
+      d.cuCtxSetCurrent(context) != kCudaSuccess) {
+    std::printf("the primary context of device 0 could not be made current: GPU comparisons not run\n");
+    return kGpuKernels;
+  }
+  const KernelStatus k = kernelStatus();
+  std::printf("GPU comparisons on %s (sm_%d%d, driver %d), NVRTC %s\n", report.devices[0].name.c_str(), report.devices[0].major,
+              report.devices[0].minor, report.driverVersion, k.nvrtc.empty() ? "not found" : k.nvrtc.c_str());
+  if (!k.usable) {
+    std::printf("kernels unavailable: %s\n  fix: %s\nGPU comparisons not run\n", k.reason.c_str(), k.fix.c_str());
+    return kGpuKernels;
+  }
+  std::printf("kernels: %s%s\n", k.target.c_str(), k.fromCache ? " (from the disk cache)" : " (compiled now)");
   Rng rng(7);
   const int before = failures;
   gpuLetterbox(rng);
   gpuDecode(rng);
   gpuMasks(rng);
   std::printf("GPU kernels vs twins: %d failures\n", failures - before);
+  d.cuDevicePrimaryCtxRelease(device);
   return 0;
 }
 

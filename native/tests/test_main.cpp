@@ -5,11 +5,6 @@
 
 #include "harness.h"
 
-namespace yoloe_test {
-int failures = 0;
-int checks = 0;
-}  // namespace yoloe_test
-
 int main(int argc, char** argv) {
   using namespace yoloe_test;
   const char* what = argc > 1 ? argv[1] : "all";
