@@ -42,6 +42,9 @@ struct BuildOptions {
   int dlaCore = -1;             // -1 = GPU only
   bool gpuFallback = true;      // layers DLA cannot run go to the GPU
   int device = 0;               // CUDA device ordinal
+  bool versionCompatible = false;  // kVERSION_COMPATIBLE: later TensorRT releases of the major load the plan
+  // "none" | "ampere+" (HardwareCompatibilityLevel::kAMPERE_PLUS: the plan runs on any Ampere or newer GPU)
+  std::string hardwareCompatibility = "none";
   CalibrationOptions calibration;
 };
 
@@ -73,6 +76,7 @@ struct GpuDescription {
 struct BuildResult {
   std::vector<uint8_t> plan;
   std::string tensorrtVersion;  // of the library that built it, "10.3.0"
+  int tensorrtBuild = -1;       // its build number (getInferLibBuildVersion), -1 when unknown
   int32_t tensorrtVersionCode = 0;
   GpuDescription gpu;
   std::vector<std::string> warnings;

@@ -24,12 +24,16 @@ struct TensorDescription {
   std::vector<int64_t> minDims;   // inputs: profile 0 range (= dims when static)
   std::vector<int64_t> optDims;
   std::vector<int64_t> maxDims;
+  // outputs only: the size is known only after inference (NonZero and friends); served through
+  // an IOutputAllocator that grows a device buffer on demand
+  bool dataDependent = false;
 };
 
 struct EngineOptions {
   int device = 0;
   uint32_t maxContexts = 2;
   bool cudaGraphs = true;  // capture and replay for static-shape engines
+  int dlaCore = -1;        // the DLA core the engine was built for (IRuntime::setDLACore), -1 = GPU
 };
 
 struct HostInput {
@@ -62,6 +66,7 @@ struct ImageBatch {
 
 struct EngineStats {
   uint32_t contexts = 0;       // slots created so far
+  uint32_t contextFailures = 0;  // createExecutionContext / allocation failures (callers then wait)
   uint64_t runs = 0;
   uint64_t graphReplays = 0;   // runs served by a CUDA graph
   bool graphsDisabled = false; // capture failed once: plain enqueues from then on
