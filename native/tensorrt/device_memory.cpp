@@ -99,10 +99,10 @@ void CudaGraph::reset() {
   graph_ = nullptr;
 }
 
-void CudaGraph::beginCapture(cuda::CUstream stream) {
+bool CudaGraph::beginCapture(cuda::CUstream stream) {
   reset();
   // Thread-local mode: other threads' CUDA calls (other execution slots) stay legal meanwhile.
-  cudaCheck(driver().cuStreamBeginCapture(stream, cuda::kStreamCaptureModeThreadLocal), "cuStreamBeginCapture");
+  return driver().cuStreamBeginCapture(stream, cuda::kStreamCaptureModeThreadLocal) == cuda::kCudaSuccess;
 }
 
 bool CudaGraph::endCapture(cuda::CUstream stream) {

@@ -79,7 +79,8 @@ class CudaGraph {
   CudaGraph& operator=(const CudaGraph&) = delete;
 
   bool ready() const { return exec_ != nullptr; }
-  void beginCapture(cuda::CUstream stream);
+  // False when the driver refuses to capture (the caller then runs without graphs).
+  bool beginCapture(cuda::CUstream stream);
   // Ends the capture and instantiates; false (and nothing kept) when capture or instantiation
   // failed, so the caller falls back to plain enqueues.
   bool endCapture(cuda::CUstream stream);

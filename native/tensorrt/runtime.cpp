@@ -407,14 +407,17 @@ void Engine::Impl::enqueue(Slot& slot, bool copyIn, bool allowGraph, LogCapture&
   }
   // Second run on this slot: capture the same work (same addresses, same shapes) for replay.
   slot.stream.synchronize("cuStreamSynchronize (before capture)");
-  slot.graph.beginCapture(stream);
   bool captured = false;
-  try {
-    recordWork();
-    captured = slot.graph.endCapture(stream);
-  } catch (...) {
-    slot.graph.endCapture(stream);
-    slot.graph.reset();
+  if (slot.graph.beginCapture(stream)) {
+    try {
+      recordWork();
+      captured = slot.graph.endCapture(stream);
+    } catch (...) {
+      slot.graph.endCapture(stream);
+      slot.graph.reset();
+    }
+  } else {
+    recordWork();  // this run still has to happen: uncaptured
   }
   if (!captured) {
     // Some engines (e.g. with data-dependent control flow) cannot be captured.
