@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { NativeBuildOptions, NativeBuildProgress, NativeBuildResult } from '../binding-tensorrt.js';
 import { writeEngineFile, type EngineMetadata, type EnginePrecision } from './backends/engine-file.js';
-import { fromNativeError, requireTensorRt } from './backends/tensorrt.js';
+import { requireTensorRt } from './backends/tensorrt.js';
+import { fromNativeError } from './native/errors.js';
 import { YoloeTrtError, invalidOption } from './errors.js';
 import { parseUltralyticsMetadata } from './onnx/metadata.js';
 import { describeModel } from './onnx/info.js';
@@ -67,11 +68,15 @@ export interface BuildEngineOptions {
   gpuFallback?: boolean;
   /** CUDA device; default 0 */
   device?: number;
+  /** BuilderFlag kVERSION_COMPATIBLE: later TensorRT releases of the same major load the engine; default false */
+  versionCompatible?: boolean;
+  /** 'ampere+' (HardwareCompatibilityLevel kAMPERE_PLUS): the engine runs on any Ampere or newer GPU; default 'none' (this GPU's compute capability) */
+  hardwareCompatibility?: 'none' | 'ampere+';
   /** INT8 calibration (TensorRT 10, precision 'int8' / 'best' from a float ONNX) */
   calibration?: CalibrationOptions;
   /** progress of TensorRT's build phases */
   onProgress?: (event: BuildProgressEvent) => void;
-  /** cancels the build at TensorRT's next step */
+  /** cancels the build at TensorRT's next step or calibration batch (ERR_CANCELLED) */
   signal?: AbortSignal;
 }
 
@@ -95,6 +100,8 @@ interface ValidatedOptions {
   dlaCore?: number;
   gpuFallback: boolean;
   device: number;
+  versionCompatible: boolean;
+  hardwareCompatibility: 'none' | 'ampere+';
   calibration?: Omit<CalibrationOptions, 'method' | 'cacheVersionMismatch'> & { method: 'entropy' | 'minmax'; cacheVersionMismatch: 'rewrite' | 'error' };
   onProgress?: (event: BuildProgressEvent) => void;
   signal?: AbortSignal;
@@ -179,6 +186,8 @@ export function validateBuildOptions(options: BuildEngineOptions): ValidatedOpti
   const dlaCore = o.dlaCore === undefined ? undefined : optNumber('dlaCore', o.dlaCore, 0, 0, 15, { integer: true });
   const gpuFallback = optBoolean('gpuFallback', o.gpuFallback, true);
   const device = optNumber('device', o.device, 0, 0, 255, { integer: true });
+  const versionCompatible = optBoolean('versionCompatible', o.versionCompatible, false);
+  const hardwareCompatibility = optEnum('hardwareCompatibility', o.hardwareCompatibility, ['none', 'ampere+'] as const, 'none');
   if (dlaCore !== undefined && precision === 'fp32') throw invalidOption('precision', "'fp16', 'int8' or 'best' with dlaCore (DLA has no FP32)", precision);
   const calibration = validateCalibration(o.calibration);
   if (calibration && precision !== 'int8' && precision !== 'best') {
@@ -197,6 +206,8 @@ export function validateBuildOptions(options: BuildEngineOptions): ValidatedOpti
     dlaCore,
     gpuFallback,
     device,
+    versionCompatible,
+    hardwareCompatibility,
     calibration,
     onProgress: o.onProgress as ValidatedOptions['onProgress'],
     signal: o.signal as AbortSignal | undefined,
@@ -214,6 +225,17 @@ export function onnxPrecisionTraits(model: OnnxModel): { qdq: boolean; fp16: boo
 function majorOf(version: string | undefined): number {
   const major = Number(version?.split('.')[0]);
   return Number.isInteger(major) ? major : 0;
+}
+
+/**
+ * What an engine's precision really is: a strongly typed network takes its types from the ONNX
+ * (Q/DQ -> int8, FP16 weights or our FP16 conversion -> fp16, else fp32), whatever was asked; a
+ * weakly typed one (TensorRT 10 builder flags) is what was asked.
+ */
+function builtPrecision(asked: EnginePrecision, stronglyTyped: boolean, traits: { qdq: boolean; fp16: boolean }, convertedToFp16: boolean): EnginePrecision {
+  if (!stronglyTyped) return asked;
+  if (traits.qdq) return 'int8';
+  return traits.fp16 || convertedToFp16 ? 'fp16' : 'fp32';
 }
 
 /** The static [H, W] of a 4-D input, or the opt shape's. */
@@ -249,6 +271,10 @@ export async function buildEngine(options: BuildEngineOptions): Promise<BuildEng
   if (description.inputs.length === 0) throw new YoloeTrtError('ERR_MODEL_FORMAT', `The ONNX model has no inputs: ${o.onnx}`);
 
   const { binding, runtime } = requireTensorRt(o.device);
+  const probe = binding.probe();
+  if (probe.buildable === false) {
+    throw new YoloeTrtError('ERR_BACKEND_UNAVAILABLE', `TensorRT can run engines here but cannot build them: ${probe.buildError ?? 'its builder is missing'}`, { reason: probe.buildError });
+  }
   const major = majorOf(runtime.tensorrtVersion);
   const temporary: string[] = [];
   try {
@@ -302,6 +328,8 @@ export async function buildEngine(options: BuildEngineOptions): Promise<BuildEng
       shapes: o.shapes.map((s) => ({ input: s.input, min: s.min, opt: s.opt, max: s.max })),
       gpuFallback: o.gpuFallback,
       device: o.device,
+      ...(o.versionCompatible && { versionCompatible: true }),
+      ...(o.hardwareCompatibility !== 'none' && { hardwareCompatibility: o.hardwareCompatibility }),
       ...(o.workspaceBytes !== undefined && { workspace: o.workspaceBytes }),
       ...(o.timingCache !== undefined && { timingCache: resolve(o.timingCache) }),
       ...(o.optimizationLevel !== undefined && { optimizationLevel: o.optimizationLevel }),
@@ -315,17 +343,26 @@ export async function buildEngine(options: BuildEngineOptions): Promise<BuildEng
         },
       }),
     };
-    if (o.signal?.aborted) throw new YoloeTrtError('ERR_BACKEND', 'Engine build cancelled before it started');
+    if (o.signal?.aborted) throw new YoloeTrtError('ERR_CANCELLED', 'Engine build cancelled before it started');
     const onProgress = (event: NativeBuildProgress): boolean => {
       if (o.signal?.aborted) return false;
       o.onProgress?.(event);
       return !o.signal?.aborted;
     };
+    // The abort listener raises a flag the builder reads at its next step or calibration batch,
+    // without waiting for a progress event to reach JavaScript.
+    const cancel = o.signal ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+    const abort = (): void => {
+      if (cancel) Atomics.store(cancel, 0, 1);
+    };
+    o.signal?.addEventListener('abort', abort, { once: true });
     let built: NativeBuildResult;
     try {
-      built = await binding.buildEngine(nativeOptions, o.onProgress || o.signal ? onProgress : undefined);
+      built = await binding.buildEngine(nativeOptions, o.onProgress ? onProgress : undefined, cancel);
     } catch (err) {
       throw fromNativeError(err);
+    } finally {
+      o.signal?.removeEventListener('abort', abort);
     }
 
     const meta = parseUltralyticsMetadata(description.metadata);
@@ -341,22 +378,29 @@ export async function buildEngine(options: BuildEngineOptions): Promise<BuildEng
       names: meta.names ?? [],
       imgsz: staticHw ?? meta.imgsz ?? (firstRange ? [firstRange.opt[2], firstRange.opt[3]] : [640, 640]),
       stride: meta.stride ?? 32,
-      precision: o.precision,
+      precision: builtPrecision(o.precision, stronglyTyped, traits, onnxPath !== resolve(o.onnx)),
       inputs: description.inputs,
       outputs: description.outputs,
       ...(firstRange && { shapes: { min: firstRange.min, opt: firstRange.opt, max: firstRange.max } }),
-      tensorrt: { version: built.tensorrtVersion, versionCode: built.tensorrtVersionCode },
+      tensorrt: { version: built.tensorrtVersion, versionCode: built.tensorrtVersionCode, ...(built.tensorrtBuild >= 0 && { build: built.tensorrtBuild }) },
       gpu: { name: built.gpu.name, computeCapability: built.gpu.computeCapability },
+      ...(o.dlaCore !== undefined && { dlaCore: o.dlaCore }),
+      ...(o.versionCompatible && { versionCompatible: true }),
+      ...(o.hardwareCompatibility !== 'none' && { hardwareCompatibility: o.hardwareCompatibility }),
       ...(calibrationSet && {
         calibration: { digest: calibrationSet.digest, method: o.calibration!.method, images: calibrationSet.count, ...(o.calibration!.cache && { cache: basename(o.calibration!.cache) }) },
       }),
       onnxMetadata: description.metadata,
     };
+    const warnings = [...built.warnings];
+    if (metadata.precision !== o.precision) {
+      warnings.push(`precision '${o.precision}' was asked, but the ONNX fixes its types (${traits.qdq ? 'Q/DQ nodes' : 'FP16 weights'}) so TensorRT built it strongly typed: the engine is labelled '${metadata.precision}'`);
+    }
     writeEngineFile(o.output, metadata, built.plan);
     return {
       output: resolve(o.output),
       metadata,
-      warnings: built.warnings,
+      warnings,
       calibrationCache: built.calibrationCache,
       timingCacheSaved: built.timingCacheSaved,
       seconds: (Date.now() - started) / 1000,

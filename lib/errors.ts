@@ -17,7 +17,8 @@ export type YoloeTrtErrorCode =
   | 'ERR_CALIBRATION' // calibration data or cache is unusable
   | 'ERR_QUANTIZATION' // a quantized model fails its accuracy check
   | 'ERR_DATASET' // evaluation data (COCO json, labels) is unusable
-  | 'ERR_DISPOSED'; // the model was disposed
+  | 'ERR_DISPOSED' // the model was disposed
+  | 'ERR_CANCELLED'; // the caller cancelled the job (AbortSignal)
 
 export class YoloeTrtError extends Error {
   readonly code: YoloeTrtErrorCode;

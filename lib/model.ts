@@ -13,6 +13,12 @@ export interface LoadModelOptions extends ModelInfoOverrides {
   backend?: BackendChoice;
   /** CPU threads for ONNX Runtime; default: ONNX Runtime's own choice */
   threads?: number;
+  /** TensorRT: CUDA device ordinal the engine runs on; default 0 */
+  device?: number;
+  /** TensorRT: execution contexts, i.e. inferences run at once (more callers queue in JavaScript); default 2 */
+  maxContexts?: number;
+  /** TensorRT: capture and replay CUDA graphs for static-shape engines; default true */
+  cudaGraphs?: boolean;
 }
 
 export interface DetectOptions extends Partial<DecodeOptions> {
@@ -24,7 +30,7 @@ export interface DetectOptions extends Partial<DecodeOptions> {
   auto?: boolean;
   /** dynamic-shape models only: network input size [h, w] or one number; default the model's imgsz */
   imgsz?: number | [number, number];
-  /** images per backend run when the batch dim is dynamic; default 8 */
+  /** images per backend run when the batch dim is dynamic; default 8 (TensorRT: at most the profile's max batch) */
   batchSize?: number;
   /** drop detections whose mask came out empty, as Ultralytics' segment predictor does; default true */
   dropEmptyMasks?: boolean;
@@ -133,7 +139,9 @@ export class Model {
     }
     const imgsz = this.resolveImgsz(options.imgsz);
     const staticBatch = this.info.dynamicBatch ? undefined : (this.info.batch ?? 1);
-    const batch = staticBatch ?? optNumber('batchSize', options.batchSize, 8, 1, 1024, { integer: true });
+    // A TensorRT engine runs batches inside its optimization profile only.
+    const profileMax = this.info.inputs[0]?.profile?.max[0];
+    const batch = staticBatch ?? optNumber('batchSize', options.batchSize, Math.min(8, profileMax ?? 8), 1, profileMax ?? 1024, { integer: true });
     const dropEmptyMasks = optBoolean('dropEmptyMasks', options.dropEmptyMasks, true);
     return { decode: { ...decode, masks, retina }, auto, imgsz, batch, dropEmptyMasks };
   }
@@ -146,6 +154,14 @@ export class Model {
       throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected a positive multiple of the stride ${this.info.stride} (or a [h, w] pair of them) for imgsz but received ${JSON.stringify(value)}`, { option: 'imgsz' });
     }
     const [h, w] = pair as [number, number];
+    const profile = this.info.inputs[0]?.profile;
+    if (profile && (h < profile.min[2] || h > profile.max[2] || w < profile.min[3] || w > profile.max[3])) {
+      throw new YoloeTrtError(
+        'ERR_INVALID_OPTION',
+        `Expected an input size inside the engine's optimization profile (${profile.min[2]}x${profile.min[3]} .. ${profile.max[2]}x${profile.max[3]}) for imgsz but received ${h}x${w}`,
+        { option: 'imgsz' },
+      );
+    }
     if (!this.info.dynamicShape && (h !== this.info.imgsz[0] || w !== this.info.imgsz[1])) {
       throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected the model's fixed input size ${this.info.imgsz.join('x')} for imgsz but received ${h}x${w}`, { option: 'imgsz' });
     }
@@ -199,7 +215,15 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   optObject('options', options);
   const backendChoice = optEnum('backend', options.backend, ['auto', 'cpu', 'tensorrt'] as const, 'auto');
   const threads = options.threads === undefined ? undefined : optNumber('threads', options.threads, 0, 1, 256, { integer: true });
-  const opened = await openBackend(path, backendChoice, threads === undefined ? {} : { threads });
+  const device = options.device === undefined ? undefined : optNumber('device', options.device, 0, 0, 255, { integer: true });
+  const maxContexts = options.maxContexts === undefined ? undefined : optNumber('maxContexts', options.maxContexts, 2, 1, 64, { integer: true });
+  const cudaGraphs = options.cudaGraphs === undefined ? undefined : optBoolean('cudaGraphs', options.cudaGraphs, true);
+  const opened = await openBackend(path, backendChoice, {
+    ...(threads !== undefined && { threads }),
+    ...(device !== undefined && { device }),
+    ...(maxContexts !== undefined && { maxContexts }),
+    ...(cudaGraphs !== undefined && { cudaGraphs }),
+  });
   try {
     const info = resolveModelInfo(path, opened, options, detectLayout);
     return new Model(info, opened.backend);

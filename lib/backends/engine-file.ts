@@ -39,8 +39,15 @@ export interface EngineMetadata {
   outputs: { name: string; dtype: string; dims: (number | string)[] }[];
   /** optimization profile of the first input, when dynamic */
   shapes?: { min: number[]; opt: number[]; max: number[] };
-  tensorrt: { version: string; versionCode: number };
+  /** build: the library's build number (plans are tied to major, minor, patch and build) */
+  tensorrt: { version: string; versionCode: number; build?: number };
   gpu: { name: string; computeCapability: string };
+  /** the DLA core the engine runs on (set on the runtime at load) */
+  dlaCore?: number;
+  /** built with kVERSION_COMPATIBLE: later TensorRT releases of the same major load it */
+  versionCompatible?: boolean;
+  /** 'ampere+': runs on any Ampere or newer GPU, not only this compute capability */
+  hardwareCompatibility?: 'none' | 'ampere+';
   /** INT8 calibration: the calibration set's digest, so two engines can be compared */
   calibration?: { digest: string; method: 'entropy' | 'minmax'; images: number; cache?: string };
   /** the ONNX metadata_props, carried over as is */
@@ -175,6 +182,8 @@ export function readEngineHeader(path: string): EngineHeader {
 export interface RuntimeIdentity {
   /** "10.3.0" */
   tensorrtVersion?: string;
+  /** the library's build number */
+  tensorrtBuild?: number;
   gpu?: { name: string; computeCapability: string };
 }
 
@@ -198,15 +207,35 @@ export function checkEngineCompatibility(header: EngineHeader, runtime: RuntimeI
   const warnings: string[] = [];
   const built = versionParts(meta.tensorrt?.version);
   const running = versionParts(runtime.tensorrtVersion);
-  if (built && running && built.join('.') !== running.join('.')) {
+  // A version-compatible plan runs on the same major's later releases (it carries its lean runtime).
+  const versionOk = (b: number[], r: number[]): boolean =>
+    meta.versionCompatible === true ? b[0] === r[0] && (r[1] > b[1] || (r[1] === b[1] && r[2] >= b[2])) : b.join('.') === r.join('.');
+  if (built && running && !versionOk(built, running)) {
     throw new YoloeTrtError(
       'ERR_ENGINE_MISMATCH',
       `Engine${where} was built by TensorRT ${built.join('.')} but the running library is ${running.join('.')}: rebuild it with buildEngine() on this machine`,
       { built: built.join('.'), running: running.join('.') },
     );
   }
+  const builtBuild = meta.tensorrt?.build;
+  if (meta.versionCompatible !== true && built && running && typeof builtBuild === 'number' && builtBuild >= 0 && typeof runtime.tensorrtBuild === 'number' && runtime.tensorrtBuild !== builtBuild) {
+    throw new YoloeTrtError(
+      'ERR_ENGINE_MISMATCH',
+      `Engine${where} was built by TensorRT ${built.join('.')} build ${builtBuild} but the running library is build ${runtime.tensorrtBuild}: plans are tied to the exact build; rebuild it with buildEngine() on this machine`,
+      { built: `${built.join('.')}.${builtBuild}`, running: `${running.join('.')}.${runtime.tensorrtBuild}` },
+    );
+  }
   const builtGpu = meta.gpu;
-  if (builtGpu && runtime.gpu) {
+  const ampereOrNewer = (cc: string): boolean => Number(cc.split('.')[0]) >= 8;
+  if (builtGpu && runtime.gpu && meta.hardwareCompatibility === 'ampere+') {
+    if (!ampereOrNewer(runtime.gpu.computeCapability)) {
+      throw new YoloeTrtError(
+        'ERR_ENGINE_MISMATCH',
+        `Engine${where} was built for Ampere or newer GPUs but this GPU is ${runtime.gpu.name} (compute capability ${runtime.gpu.computeCapability})`,
+        { builtGpu: builtGpu.name, runningGpu: runtime.gpu.name },
+      );
+    }
+  } else if (builtGpu && runtime.gpu) {
     if (builtGpu.computeCapability !== runtime.gpu.computeCapability) {
       throw new YoloeTrtError(
         'ERR_ENGINE_MISMATCH',

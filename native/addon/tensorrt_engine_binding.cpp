@@ -101,6 +101,7 @@ Napi::Value LoadEngine(const Napi::CallbackInfo& info) {
       options.maxContexts = static_cast<uint32_t>(readInteger(env, object, "maxContexts", 1, 64, 2));
       options.cudaGraphs = readBoolean(env, object, "cudaGraphs", true);
       options.dlaCore = static_cast<int>(readInteger(env, object, "dlaCore", -1, 15, -1));
+      options.hostCodeAllowed = readBoolean(env, object, "hostCodeAllowed", false);
       planOffset = readInteger(env, object, "planOffset", 0, int64_t{1} << 50, -1);
     }
     if (info.Length() > 0 && info[0].IsString()) {

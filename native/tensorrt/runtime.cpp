@@ -482,6 +482,7 @@ std::shared_ptr<Engine> Engine::deserialize(const uint8_t* plan, size_t size, co
   impl->version = formatVersion(library.version);
   impl->runtime.reset(library.createRuntime());
   if (!impl->runtime) throw BackendError(kErrBackend, log.errorSummary("TensorRT could not create a runtime"));
+  if (options.hostCodeAllowed) impl->runtime->setEngineHostCodeAllowed(true);
   if (options.dlaCore >= 0) {
     // An engine built for a DLA core runs on the core the runtime names (trtexec --useDLACore).
     const int32_t cores = impl->runtime->getNbDLACores();

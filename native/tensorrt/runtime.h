@@ -34,6 +34,7 @@ struct EngineOptions {
   uint32_t maxContexts = 2;
   bool cudaGraphs = true;  // capture and replay for static-shape engines
   int dlaCore = -1;        // the DLA core the engine was built for (IRuntime::setDLACore), -1 = GPU
+  bool hostCodeAllowed = false;  // version-compatible plans (IRuntime::setEngineHostCodeAllowed)
 };
 
 struct HostInput {
