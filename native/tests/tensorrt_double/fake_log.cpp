@@ -10,6 +10,7 @@ namespace yoloe_fake {
 namespace {
 std::mutex gMutex;
 std::map<std::string, int> gAsked;
+std::string gLastList;
 }  // namespace
 
 void record(const std::string& kind, const std::string& what) {
@@ -25,6 +26,12 @@ void record(const std::string& kind, const std::string& what) {
 bool failing(const std::string& what) {
   const char* list = std::getenv("YOLOE_FAKE_FAIL");
   std::lock_guard<std::mutex> lock(gMutex);
+  // "what@N" counts from the moment YOLOE_FAKE_FAIL took its current value.
+  const std::string current = list != nullptr ? list : "";
+  if (current != gLastList) {
+    gAsked.clear();
+    gLastList = current;
+  }
   const int count = ++gAsked[what];
   if (list == nullptr) return false;
   const std::string text = std::string(",") + list + ",";

@@ -25,7 +25,8 @@ template <class T>
 T zero() {
   return T{};
 }
-// True when YOLOE_FAKE_FAIL names `what` (or "what@N" and this is the N-th time it is asked).
+// True when YOLOE_FAKE_FAIL names `what` (or "what@N" and this is the N-th time it is asked since
+// YOLOE_FAKE_FAIL took its current value).
 bool failing(const std::string& what);
 // A setting from YOLOE_FAKE_<NAME>, or `fallback`.
 std::string setting(const char* name, const std::string& fallback);

@@ -20,6 +20,8 @@
 #include <dlfcn.h>
 
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -376,6 +378,8 @@ bool FakeContext::setOutputAllocator(char const* name, IOutputAllocator* allocat
 
 bool FakeContext::enqueueV3(cudaStream_t stream) noexcept {
   call("enqueueV3");
+  // YOLOE_FAKE_ENQUEUE_MS: time an inference takes, so concurrent callers overlap.
+  std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(yoloe_fake::setting("ENQUEUE_MS", "0"))));
   if (failing("enqueue")) {
     error("enqueueV3 failed (injected)");
     return false;
@@ -556,6 +560,7 @@ bool calibrate(FakeConfig& config, FakeNetwork& network) {
   for (;;) {
     void* bindings[1] = {nullptr};
     char const* names[1] = {input.name.c_str()};
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(yoloe_fake::setting("STEP_MS", "0"))));
     if (!calibrator.getBatch(bindings, names, 1)) break;
     if (bytesAt(bindings[0]) < needed) {
       violation("getBatch handed " + std::to_string(bytesAt(bindings[0])) + " bytes of device memory for '" + input.name +
@@ -620,6 +625,7 @@ class FakeBuilder final : public IBuilder, public apiv::StubVBuilder {
     if (config.monitor != nullptr) {
       config.monitor->phaseStart("Building", nullptr, 3);
       for (int step = 0; step < 3; ++step) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(yoloe_fake::setting("STEP_MS", "0"))));
         if (!config.monitor->stepComplete("Building", step)) {
           call("build cancelled by the progress monitor");
           return nullptr;
