@@ -183,11 +183,17 @@ Napi::Value BuildEngine(const Napi::CallbackInfo& info) {
     const int32_t* cancel = nullptr;
     Napi::Value flag = info.Length() > 2 ? info[2] : env.Undefined();
     if (!flag.IsUndefined()) {
-      if (!flag.IsTypedArray() || flag.As<Napi::TypedArray>().TypedArrayType() != napi_int32_array ||
-          flag.As<Napi::TypedArray>().ElementLength() < 1) {
+      napi_typedarray_type type = napi_uint8_array;
+      size_t length = 0;
+      void* data = nullptr;
+      // napi_get_typedarray_info, not Napi::TypedArray::ArrayBuffer(): the buffer is shared
+      // (SharedArrayBuffer), which node-addon-api's ArrayBuffer wrapper refuses.
+      if (!flag.IsTypedArray() ||
+          napi_get_typedarray_info(env, flag, &type, &length, &data, nullptr, nullptr) != napi_ok ||
+          type != napi_int32_array || length < 1 || data == nullptr) {
         throwCoded(env, kErrInvalidOption, "Expected an Int32Array for cancel but received " + describe(flag));
       }
-      cancel = dataOf<int32_t>(flag.As<Napi::TypedArray>());
+      cancel = static_cast<const int32_t*>(data);
     }
     auto job = std::make_unique<BuildJob>(std::move(options), std::move(sink), cancel);
     if (cancel != nullptr) job->pin(flag);
