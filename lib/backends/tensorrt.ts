@@ -37,10 +37,14 @@ export interface TensorRtAvailability {
 /**
  * Checks, without touching an engine, whether TensorRT can run here: the native addon is
  * loaded, it was compiled with TensorRT headers, libnvinfer of that major loads at run time,
- * and a CUDA driver and GPU are present.
+ * and a CUDA driver and GPU are present. YOLOE_TRT_DISABLE_TENSORRT=1 turns TensorRT off.
+ * `addon` is the loaded addon's status (tests pass their own).
  * @example const { usable, reason } = tensorRtAvailability();
  */
 export function tensorRtAvailability(device = 0, addon: AddonStatus = loadAddon()): TensorRtAvailability {
+  if (process.env.YOLOE_TRT_DISABLE_TENSORRT === '1') {
+    return { usable: false, reason: 'TensorRT is disabled by YOLOE_TRT_DISABLE_TENSORRT=1', fix: 'unset YOLOE_TRT_DISABLE_TENSORRT' };
+  }
   if (!addon.binding) {
     return {
       usable: false,

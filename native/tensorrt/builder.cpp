@@ -211,6 +211,8 @@ void checkPrecisionSupported(const BuildOptions& options) {
 }  // namespace
 
 BuildResult buildSerializedEngine(const BuildOptions& options, ProgressSink* progress) {
+  // Before any library is loaded: a missing model is the same error on every machine.
+  if (!fileExists(options.onnxPath)) throw BackendError(kErrFileNotFound, "ONNX file not found: " + options.onnxPath);
   checkPrecisionSupported(options);
   const InferLibrary& library = inferLibrary();
   const ParserLibrary& parserLib = parserLibrary();
@@ -232,7 +234,6 @@ BuildResult buildSerializedEngine(const BuildOptions& options, ProgressSink* pro
   if (!network) throw BackendError(kErrBackend, logger.errorSummary("TensorRT could not create a network"));
   std::unique_ptr<nvonnxparser::IParser> parser(parserLib.createParser(*network));
   if (!parser) throw BackendError(kErrBackend, logger.errorSummary("TensorRT could not create an ONNX parser"));
-  if (!fileExists(options.onnxPath)) throw BackendError(kErrFileNotFound, "ONNX file not found: " + options.onnxPath);
   if (!parser->parseFromFile(options.onnxPath.c_str(), static_cast<int>(nvinfer1::ILogger::Severity::kWARNING))) {
     throw BackendError(kErrModelFormat, parserErrors(*parser, options.onnxPath));
   }
