@@ -32,6 +32,9 @@ export interface CapabilityReport {
     version?: string;
     library?: string;
     error?: string;
+    /** false when engines run but cannot be built here (the builder resource library is missing) */
+    buildable?: boolean;
+    buildError?: string;
     /** the binding's own probe() answer, as is */
     probe?: Record<string, unknown>;
   };
@@ -88,6 +91,8 @@ function tensorRtProbe(binding: ReturnType<typeof loadAddon>['binding']): Capabi
     const out: CapabilityReport['tensorrt'] = { compiled: p.compiled === true, found: p.found === true, probe: p };
     if (typeof p.version === 'string') out.version = p.version;
     if (typeof p.library === 'string') out.library = p.library;
+    if (typeof p.buildable === 'boolean') out.buildable = p.buildable;
+    if (typeof p.buildError === 'string') out.buildError = p.buildError;
     const error = typeof p.error === 'string' ? p.error : typeof p.reason === 'string' ? p.reason : undefined;
     if (error) out.error = error;
     return out;
