@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { NativeBuildOptions, NativeBuildProgress, NativeBuildResult } from '../binding-tensorrt.js';
-import { writeEngineFile, type EngineMetadata, type EnginePrecision } from './backends/engine-file.js';
+import { sidecarPath, writeEngineFile, writePlanWithSidecar, type EngineMetadata, type EnginePrecision } from './backends/engine-file.js';
 import { requireTensorRt } from './backends/tensorrt.js';
 import { fromNativeError } from './native/errors.js';
 import { YoloeTrtError, invalidOption } from './errors.js';
@@ -52,6 +52,8 @@ export interface BuildEngineOptions {
   onnx: string;
   /** the engine file to write */
   output: string;
+  /** 'engine' (default): metadata header + plan; 'plan': the plain plan trtexec and Triton load, metadata in `<output>.json` */
+  format?: 'engine' | 'plan';
   /** default 'fp16'. TensorRT 10: builder flags ('best' = fp16 + int8). TensorRT 11: fp16 converts the ONNX to FP16, int8 needs a Q/DQ ONNX */
   precision?: EnginePrecision;
   /** optimization profile for dynamic inputs; one range (first input) or one per input */
@@ -82,6 +84,8 @@ export interface BuildEngineOptions {
 
 export interface BuildEngineResult {
   output: string;
+  /** format 'plan': the metadata sidecar written next to the plan */
+  sidecar?: string;
   metadata: EngineMetadata;
   warnings: string[];
   calibrationCache: NativeBuildResult['calibrationCache'];
@@ -92,6 +96,7 @@ export interface BuildEngineResult {
 interface ValidatedOptions {
   onnx: string;
   output: string;
+  format: 'engine' | 'plan';
   precision: EnginePrecision;
   shapes: Required<ShapeRange>[];
   workspaceBytes?: number;
@@ -178,6 +183,7 @@ export function validateBuildOptions(options: BuildEngineOptions): ValidatedOpti
   const output = optString('output', o.output);
   if (output === undefined) throw invalidOption('output', 'the path of the engine file to write', o.output);
   if (resolve(output) === resolve(onnx)) throw invalidOption('output', 'a path other than the ONNX model', o.output);
+  const format = optEnum('format', o.format, ['engine', 'plan'] as const, 'engine');
   const precision = optEnum('precision', o.precision, ['fp32', 'fp16', 'int8', 'best'] as const, 'fp16');
   const shapes = validateShapes(o.shapes);
   const workspace = o.workspace === undefined ? undefined : optNumber('workspace', o.workspace, 4, 0, 1024, { exclusiveMin: true });
@@ -198,6 +204,7 @@ export function validateBuildOptions(options: BuildEngineOptions): ValidatedOpti
   return {
     onnx,
     output,
+    format,
     precision,
     shapes,
     workspaceBytes: workspace === undefined ? undefined : Math.round(workspace * 2 ** 30),
@@ -396,9 +403,11 @@ export async function buildEngine(options: BuildEngineOptions): Promise<BuildEng
     if (metadata.precision !== o.precision) {
       warnings.push(`precision '${o.precision}' was asked, but the ONNX fixes its types (${traits.qdq ? 'Q/DQ nodes' : 'FP16 weights'}) so TensorRT built it strongly typed: the engine is labelled '${metadata.precision}'`);
     }
-    writeEngineFile(o.output, metadata, built.plan);
+    if (o.format === 'plan') writePlanWithSidecar(o.output, metadata, built.plan);
+    else writeEngineFile(o.output, metadata, built.plan);
     return {
       output: resolve(o.output),
+      ...(o.format === 'plan' && { sidecar: resolve(sidecarPath(o.output)) }),
       metadata,
       warnings,
       calibrationCache: built.calibrationCache,

@@ -10,6 +10,7 @@ import {
   parseEngineHeader,
   readEngineHeader,
   writeEngineFile,
+  writePlanWithSidecar,
   type EngineMetadata,
 } from '../lib/backends/engine-file.js';
 import { YoloeTrtError } from '../lib/errors.js';
@@ -240,5 +241,25 @@ describe('compatibility: minor compute capability, build number, version- and ha
     expect(checkEngineCompatibility(header, { tensorrtVersion: '10.3.0', gpu: { name: 'H100', computeCapability: '9.0' } })).toEqual([]);
     const error = errorOf(() => checkEngineCompatibility(header, { tensorrtVersion: '10.3.0', gpu: { name: 'T4', computeCapability: '7.5' } }));
     expect(error.message).toContain('built for Ampere or newer GPUs but this GPU is T4 (compute capability 7.5)');
+  });
+});
+
+describe('plain plans with a metadata sidecar', () => {
+  it('reads <plan>.json as the metadata of a raw plan, and checks it like a header', () => {
+    const path = join(dir, 'plain.plan');
+    writePlanWithSidecar(path, metadata(), plan);
+    expect(readFileSync(path)).toEqual(Buffer.from(plan));
+    const header = readEngineHeader(path);
+    expect(header).toMatchObject({ kind: 'raw', planOffset: 0, sidecar: `${path}.json`, metadata: { precision: 'fp16', stride: 32 } });
+    expect(engineMetadataRecord(header).names).toBe("{0: 'person', 1: 'bicycle', 2: 'car'}");
+    expect(errorOf(() => checkEngineCompatibility(header, { tensorrtVersion: '10.16.0' })).code).toBe('ERR_ENGINE_MISMATCH');
+  });
+
+  it('a sidecar that is not ours is ERR_MODEL_FORMAT, a raw plan without one has no metadata', () => {
+    const path = join(dir, 'foreign.plan');
+    writeFileSync(path, plan);
+    expect(readEngineHeader(path)).toMatchObject({ kind: 'raw', metadata: null });
+    writeFileSync(`${path}.json`, JSON.stringify({ names: ['a'] }));
+    expect(errorOf(() => readEngineHeader(path)).code).toBe('ERR_MODEL_FORMAT');
   });
 });

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync, fstatSync, writeFileSync, renameSync, unlinkSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, fstatSync, writeFileSync, renameSync, unlinkSync } from 'node:fs';
 import { YoloeTrtError } from '../errors.js';
 import { pythonRepr, type PyValue } from '../onnx/python-literal.js';
 import type { Task } from '../types.js';
@@ -63,6 +63,13 @@ export interface EngineHeader {
   /** byte offset of the plan in the file */
   planOffset: number;
   fileSize: number;
+  /** raw plans: the sidecar `<plan>.json` the metadata came from */
+  sidecar?: string;
+}
+
+/** Where a raw plan's metadata lives: `<plan>.json` next to it (what buildEngine({ format: 'plan' }) writes). */
+export function sidecarPath(planPath: string): string {
+  return `${planPath}.json`;
 }
 
 function formatError(message: string, path?: string): YoloeTrtError {
@@ -128,16 +135,11 @@ export function encodeEngineHeader(metadata: EngineMetadata | Record<string, unk
   return Buffer.concat([head, json]);
 }
 
-/**
- * Writes header + plan to `path` atomically (a temp file renamed over it), so a crash never
- * leaves a half-written engine that would later fail to deserialize.
- * @example writeEngineFile('yolo.engine', metadata, result.plan)
- */
-export function writeEngineFile(path: string, metadata: EngineMetadata, plan: Uint8Array): void {
-  if (!(plan instanceof Uint8Array) || plan.length === 0) throw new YoloeTrtError('ERR_INVALID_OPTION', 'Expected a non-empty plan for writeEngineFile');
+/** Writes `bytes` to `path` through a temp file renamed over it. */
+function writeAtomic(path: string, bytes: Uint8Array): void {
   const temporary = `${path}.tmp-${process.pid}`;
   try {
-    writeFileSync(temporary, Buffer.concat([encodeEngineHeader(metadata), plan]));
+    writeFileSync(temporary, bytes);
     renameSync(temporary, path);
   } catch (err) {
     try {
@@ -147,6 +149,27 @@ export function writeEngineFile(path: string, metadata: EngineMetadata, plan: Ui
     }
     throw new YoloeTrtError('ERR_BACKEND', `Cannot write engine file ${path}: ${err instanceof Error ? err.message : String(err)}`, { path }, { cause: err });
   }
+}
+
+/**
+ * Writes a plain plan that trtexec and Triton load (no header) and its metadata as the sidecar
+ * `<path>.json`, both atomically; loadModel reads the pair.
+ * @example writePlanWithSidecar('yolo.plan', metadata, result.plan)
+ */
+export function writePlanWithSidecar(path: string, metadata: EngineMetadata, plan: Uint8Array): void {
+  if (!(plan instanceof Uint8Array) || plan.length === 0) throw new YoloeTrtError('ERR_INVALID_OPTION', 'Expected a non-empty plan for writePlanWithSidecar');
+  writeAtomic(path, plan);
+  writeAtomic(sidecarPath(path), Buffer.from(`${JSON.stringify(metadata, null, 2)}\n`, 'utf8'));
+}
+
+/**
+ * Writes header + plan to `path` atomically (a temp file renamed over it), so a crash never
+ * leaves a half-written engine that would later fail to deserialize.
+ * @example writeEngineFile('yolo.engine', metadata, result.plan)
+ */
+export function writeEngineFile(path: string, metadata: EngineMetadata, plan: Uint8Array): void {
+  if (!(plan instanceof Uint8Array) || plan.length === 0) throw new YoloeTrtError('ERR_INVALID_OPTION', 'Expected a non-empty plan for writeEngineFile');
+  writeAtomic(path, Buffer.concat([encodeEngineHeader(metadata), plan]));
 }
 
 /**
@@ -172,10 +195,20 @@ export function readEngineHeader(path: string): EngineHeader {
     const bytes = Buffer.alloc(Math.max(wanted, prefix.length));
     prefix.copy(bytes);
     if (wanted > prefix.length) readSync(fd, bytes, prefix.length, wanted - prefix.length, prefix.length);
-    return parseEngineHeader(bytes, fileSize, path);
+    const header = parseEngineHeader(bytes, fileSize, path);
+    return header.kind === 'raw' ? withSidecar(header, path) : header;
   } finally {
     closeSync(fd);
   }
+}
+
+/** A raw plan's metadata from `<plan>.json`, when there is one (it must be ours and valid). */
+function withSidecar(header: EngineHeader, path: string): EngineHeader {
+  const sidecar = sidecarPath(path);
+  if (!existsSync(sidecar)) return header;
+  const metadata = parseJsonObject(readFileSync(sidecar), sidecar);
+  if (metadata.format !== 'yoloe-trt-engine') throw formatError('The sidecar is not yoloe-trt engine metadata (format is not "yoloe-trt-engine")', sidecar);
+  return { ...header, metadata, sidecar };
 }
 
 /** What the running TensorRT and GPU are, to compare with an engine's header. */
@@ -201,7 +234,7 @@ function versionParts(version: unknown): number[] | undefined {
  * @throws ERR_ENGINE_MISMATCH
  */
 export function checkEngineCompatibility(header: EngineHeader, runtime: RuntimeIdentity, path = ''): string[] {
-  if (header.kind !== 'yoloe' || !header.metadata) return [];
+  if (!header.metadata || (header.kind !== 'yoloe' && !header.sidecar)) return [];
   const meta = header.metadata as Partial<EngineMetadata>;
   const where = path ? ` (${path})` : '';
   const warnings: string[] = [];
@@ -262,7 +295,7 @@ export function engineMetadataRecord(header: EngineHeader): Record<string, strin
     if (value === undefined) return;
     record[key] = typeof value === 'string' ? value : pythonRepr(value as PyValue);
   };
-  if (header.kind === 'yoloe') {
+  if (header.kind === 'yoloe' || header.sidecar) {
     const m = meta as Partial<EngineMetadata>;
     for (const [key, value] of Object.entries(m.onnxMetadata ?? {})) record[key] = value;
     put('names', m.names ? Object.fromEntries(m.names.map((n, i) => [String(i), n])) : undefined);

@@ -184,7 +184,7 @@ export class TensorRtBackend implements Backend {
     const { binding, runtime } = requireTensorRt(device);
     const warnings = checkEngineCompatibility(header, runtime, basename(path));
     // The header was parsed here (this side owns it): the addon reads the plan from its offset.
-    const meta = header.kind === 'yoloe' ? (header.metadata as { dlaCore?: unknown; versionCompatible?: unknown } | null) : null;
+    const meta = header.kind === 'yoloe' || header.sidecar ? (header.metadata as { dlaCore?: unknown; versionCompatible?: unknown } | null) : null;
     const dlaCore = meta?.dlaCore;
     let handle: NativeEngineHandle;
     try {

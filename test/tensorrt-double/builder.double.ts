@@ -145,6 +145,18 @@ describe('buildEngine on the double', () => {
     await model.dispose();
   });
 
+  it("format 'plan' writes the plain plan trtexec and Triton load, metadata in <plan>.json; loadModel reads the pair", async () => {
+    const output = join(work, 'plain.plan');
+    const result = await buildEngine({ onnx: onnx(STATIC_NET), output, precision: 'fp16', format: 'plan' });
+    expect(readFileSync(output, 'latin1').startsWith('YOLOE-FAKE-PLAN\n')).toBe(true); // nothing before the plan
+    expect(result.sidecar).toBe(`${output}.json`);
+    expect(JSON.parse(readFileSync(`${output}.json`, 'utf8'))).toMatchObject({ format: 'yoloe-trt-engine', precision: 'fp16', tensorrt: { version: '10.3.0' } });
+    const model = await loadModel(output);
+    expect(model.info.names).toHaveLength(80);
+    expect(model.info.names[0]).toBe('person');
+    await model.dispose();
+  });
+
   it('callers beyond maxContexts wait in JavaScript, not on libuv threads', async () => {
     const output = join(work, 'gate.engine');
     await buildEngine({ onnx: onnx(STATIC_NET), output, precision: 'fp16' });
