@@ -1,7 +1,7 @@
 import { YoloeTrtError } from './errors.js';
-import { optBoolean, optEnum, optNumber, optObject } from './validate.js';
+import { optBoolean, optEnum, optNumber, optObject, optString } from './validate.js';
 import type { Backend } from './backends/backend.js';
-import { openBackend, type BackendChoice } from './backends/index.js';
+import { isEngineFile, openBackend, type BackendChoice } from './backends/index.js';
 import { decodeImage } from './image/decode.js';
 import { preprocess } from './image/index.js';
 import { RegionMask, decodeBatch, detectLayout, resolveDecodeOptions } from './decode/index.js';
@@ -19,6 +19,10 @@ export interface LoadModelOptions extends ModelInfoOverrides {
   maxContexts?: number;
   /** TensorRT: capture and replay CUDA graphs for static-shape engines; default true */
   cudaGraphs?: boolean;
+  /** an ONNX model with backend 'tensorrt': build its engine for this GPU on first use and keep it in this folder (rebuilt when TensorRT, the GPU, the ONNX or the precision change); default none */
+  cacheDir?: string;
+  /** with cacheDir: the engine's precision; default 'fp16' */
+  precision?: 'fp32' | 'fp16' | 'int8' | 'best';
 }
 
 export interface DetectOptions extends Partial<DecodeOptions> {
@@ -218,12 +222,27 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   const device = options.device === undefined ? undefined : optNumber('device', options.device, 0, 0, 255, { integer: true });
   const maxContexts = options.maxContexts === undefined ? undefined : optNumber('maxContexts', options.maxContexts, 2, 1, 64, { integer: true });
   const cudaGraphs = options.cudaGraphs === undefined ? undefined : optBoolean('cudaGraphs', options.cudaGraphs, true);
-  const opened = await openBackend(path, backendChoice, {
+  const backendOptions = {
     ...(threads !== undefined && { threads }),
     ...(device !== undefined && { device }),
     ...(maxContexts !== undefined && { maxContexts }),
     ...(cudaGraphs !== undefined && { cudaGraphs }),
-  });
+  };
+  const cacheDir = optString('cacheDir', options.cacheDir);
+  const precision = optEnum('precision', options.precision, ['fp32', 'fp16', 'int8', 'best'] as const, 'fp16');
+  if (cacheDir !== undefined && (backendChoice !== 'tensorrt' || isEngineFile(path))) {
+    throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected an ONNX model with backend 'tensorrt' for cacheDir but received ${isEngineFile(path) ? 'an engine file' : `backend '${backendChoice}'`}`, { option: 'cacheDir' });
+  }
+  let opened: Awaited<ReturnType<typeof openBackend>> | undefined;
+  if (cacheDir !== undefined) {
+    const { ensureCachedEngine } = await import('./engine-cache.js');
+    await ensureCachedEngine(path, { cacheDir, precision, device: device ?? 0 }, async (engine) => {
+      opened = await openBackend(engine, 'tensorrt', backendOptions);
+    });
+  } else {
+    opened = await openBackend(path, backendChoice, backendOptions);
+  }
+  if (!opened) throw new YoloeTrtError('ERR_BACKEND', `No backend was opened for ${path}`);
   try {
     const info = resolveModelInfo(path, opened, options, detectLayout);
     return new Model(info, opened.backend);

@@ -1,12 +1,12 @@
 // buildEngine -> engine file -> loadModel against the TensorRT contract double. The fake parser
 // reads the network from "<model>.fakenet" next to the ONNX (the ONNX itself is the real fixture,
 // read by lib/ for its metadata).
-import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { buildEngine } from '../../lib/build-engine.js';
 import { loadTensorRtBackend } from '../../lib/backends/tensorrt.js';
-import { readEngineHeader } from '../../lib/backends/engine-file.js';
+import { readEngineHeader, writeEngineFile, type EngineMetadata } from '../../lib/backends/engine-file.js';
 import { loadModel } from '../../lib/model.js';
 import { convertToFp16, loadOnnxFile, writeOnnx } from '../../lib/onnx/index.js';
 import { IMAGES, MODELS } from '../fixtures.js';
@@ -155,6 +155,37 @@ describe('buildEngine on the double', () => {
     expect(model.info.names).toHaveLength(80);
     expect(model.info.names[0]).toBe('person');
     await model.dispose();
+  });
+
+  it('loadModel(onnx, { backend: tensorrt, cacheDir }) builds once, reuses, and rebuilds an engine that no longer matches', async () => {
+    const model = onnx(STATIC_NET);
+    const cacheDir = join(work, 'engine-cache');
+    const builds = (): number => log().filter((l) => l.startsWith('CALL buildSerializedNetwork')).length;
+    clearLog();
+    const first = await loadModel(model, { backend: 'tensorrt', cacheDir, precision: 'fp16' });
+    expect(first.backendName).toBe('tensorrt');
+    await first.dispose();
+    expect(builds()).toBe(1);
+    const [cached] = readdirSync(cacheDir).filter((f) => f.endsWith('.engine'));
+    expect(cached).toMatch(/^model-\d+-[0-9a-f]{16}\.engine$/);
+    clearLog();
+    await (await loadModel(model, { backend: 'tensorrt', cacheDir, precision: 'fp16' })).dispose();
+    expect(builds()).toBe(0);
+    // the cached engine now claims another TensorRT release: rebuilt from the ONNX, not refused
+    const path = join(cacheDir, cached);
+    const header = readEngineHeader(path);
+    const stale = { ...(header.metadata as unknown as EngineMetadata), tensorrt: { version: '10.2.0', versionCode: 100200 } };
+    writeEngineFile(path, stale, readFileSync(path).subarray(header.planOffset));
+    clearLog();
+    await (await loadModel(model, { backend: 'tensorrt', cacheDir, precision: 'fp16' })).dispose();
+    expect(builds()).toBe(1);
+    expect((readEngineHeader(path).metadata as { tensorrt: { version: string } }).tensorrt.version).toBe('10.3.0');
+    // another precision is another engine
+    clearLog();
+    await (await loadModel(model, { backend: 'tensorrt', cacheDir, precision: 'fp32' })).dispose();
+    expect(builds()).toBe(1);
+    expect(readdirSync(cacheDir).filter((f) => f.endsWith('.engine'))).toHaveLength(2);
+    await expect(loadModel(model, { cacheDir })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
   });
 
   it('callers beyond maxContexts wait in JavaScript, not on libuv threads', async () => {
