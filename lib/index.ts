@@ -3,6 +3,7 @@ export { loadModel, Model } from './model.js';
 export type { LoadModelOptions, DetectOptions } from './model.js';
 export type { ModelInfoOverrides } from './model-info.js';
 export { buildEngine } from './build-engine.js';
+export { exportTriton } from './export-triton.js';
 export type { BuildEngineOptions, BuildEngineResult, BuildProgressEvent, CalibrationOptions, ShapeRange } from './build-engine.js';
 export { prepareCalibrationSet } from './quantize/calibration-set.js';
 export type { CalibrationSet, CalibrationSetOptions } from './quantize/calibration-set.js';

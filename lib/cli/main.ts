@@ -6,6 +6,7 @@ import { doctorCommand, doctorUsage } from './doctor.js';
 import { buildCommand, buildUsage } from './build.js';
 import { quantizeCommand, quantizeUsage } from './quantize.js';
 import { evalCommand, evalUsage } from './eval.js';
+import { exportTritonCommand, exportTritonUsage } from './export-triton.js';
 
 type Command = (argv: string[], out: NodeJS.WritableStream) => Promise<void>;
 
@@ -16,6 +17,7 @@ const commands: Record<string, { run: () => Promise<Command>; usage: string }> =
   build: { run: async () => buildCommand, usage: buildUsage },
   quantize: { run: async () => quantizeCommand, usage: quantizeUsage },
   eval: { run: async () => evalCommand, usage: evalUsage },
+  'export-triton': { run: async () => exportTritonCommand, usage: exportTritonUsage },
   doctor: { run: async () => doctorCommand, usage: doctorUsage },
   demo: { run: async () => demoCommand, usage: demoUsage },
 };
