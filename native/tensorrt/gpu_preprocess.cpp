@@ -20,6 +20,7 @@ bool gpuLetterboxCompiled() {
 #endif
 }
 
+#if defined(YOLOE_WITH_CUDA)
 namespace {
 
 void checkImage(const ImageInput& image, const ImageBatch& batch, size_t index) {
@@ -44,6 +45,7 @@ void grow(ImageStaging& staging, size_t bytes) {
 }
 
 }  // namespace
+#endif
 
 void letterboxOnGpu(const ImageBatch& batch, ImageStaging& staging, void* destination, bool fp16, cuda::CUstream stream) {
 #if defined(YOLOE_WITH_CUDA)

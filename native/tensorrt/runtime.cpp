@@ -208,7 +208,7 @@ std::unique_ptr<Slot> Engine::Impl::createSlot(LogCapture& log) {
       throw BackendError(kErrBackend, log.errorSummary("TensorRT refused the max shape of input '" + tensor.name + "'"));
     }
   }
-  for (auto& tensor : tensors) {
+  for (const auto& tensor : tensors) {
     Binding binding;
     binding.description = &tensor;
     binding.elementSize = dtypeSize(engine->getTensorDataType(tensor.name.c_str()));
@@ -218,7 +218,6 @@ std::unique_ptr<Slot> Engine::Impl::createSlot(LogCapture& log) {
     for (int64_t dim : maxDims) dataDependent = dataDependent || dim < 0;
     if (dataDependent) {
       // The size exists only after the run: TensorRT asks the allocator for memory then.
-      tensor.dataDependent = true;
       binding.allocator = std::make_unique<GrowingOutput>();
       if (!slot->context->setOutputAllocator(tensor.name.c_str(), binding.allocator.get())) {
         throw BackendError(kErrBackend, log.errorSummary("TensorRT refused the output allocator of '" + tensor.name + "'"));

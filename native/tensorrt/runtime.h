@@ -24,9 +24,6 @@ struct TensorDescription {
   std::vector<int64_t> minDims;   // inputs: profile 0 range (= dims when static)
   std::vector<int64_t> optDims;
   std::vector<int64_t> maxDims;
-  // outputs only: the size is known only after inference (NonZero and friends); served through
-  // an IOutputAllocator that grows a device buffer on demand
-  bool dataDependent = false;
 };
 
 struct EngineOptions {
