@@ -30,8 +30,9 @@ set(_yoloe_trt_ok FALSE)
 # TensorRT's headers include <cuda_runtime_api.h> (for cudaStream_t): only that header is
 # needed, no CUDA library: every CUDA call goes through native/cuda/driver_api.h at run time.
 set(CUDA_INCLUDE_DIR "$ENV{CUDA_INCLUDE_DIR}" CACHE PATH "Folder holding cuda_runtime_api.h")
+# YOLOE_CUDA_RUNTIME_API_DIR: set by the CUDA part when it provides a stand-in header.
 find_path(YOLOE_CUDA_RUNTIME_INCLUDE cuda_runtime_api.h
-  HINTS ${CUDA_INCLUDE_DIR} $ENV{CUDA_HOME}/include $ENV{CUDA_PATH}/include ${CUDAToolkit_INCLUDE_DIRS}
+  HINTS ${CUDA_INCLUDE_DIR} ${YOLOE_CUDA_RUNTIME_API_DIR} $ENV{CUDA_HOME}/include $ENV{CUDA_PATH}/include ${CUDAToolkit_INCLUDE_DIRS}
   PATHS /usr/local/cuda/include /usr/include
   NO_CACHE)
 if(YOLOE_TENSORRT_INCLUDE AND EXISTS ${YOLOE_TENSORRT_INCLUDE}/NvOnnxParser.h)
@@ -78,9 +79,14 @@ if(_yoloe_trt_ok)
     ${_yoloe_trt_dir}/tensor_types.cpp
     ${_yoloe_trt_dir}/gpu_preprocess.cpp
     ${_yoloe_trt_dir}/runtime.cpp)
-  # The one CUDA driver table (native/cuda owns it); added here unless the CUDA part already did.
+  # The one CUDA driver table (native/cuda owns it); added here unless the CUDA part already
+  # compiles it (into the addon or into yoloe_cuda, which the addon links).
   get_target_property(_yoloe_addon_sources yoloe_trt SOURCES)
-  if(NOT "${_yoloe_addon_sources}" MATCHES "driver_api\\.cpp")
+  set(_yoloe_cuda_sources "")
+  if(TARGET yoloe_cuda)
+    get_target_property(_yoloe_cuda_sources yoloe_cuda SOURCES)
+  endif()
+  if(NOT "${_yoloe_addon_sources};${_yoloe_cuda_sources}" MATCHES "driver_api\\.cpp")
     target_sources(yoloe_trt PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/native/cuda/driver_api.cpp)
   endif()
   target_include_directories(yoloe_trt SYSTEM PRIVATE ${YOLOE_TENSORRT_INCLUDE} ${YOLOE_CUDA_RUNTIME_INCLUDE})

@@ -150,6 +150,11 @@ FAKE_API CUresult cuCtxGetCurrent(CUcontext* context) {
   return kCudaSuccess;
 }
 FAKE_API CUresult cuCtxSynchronize() { return kCudaSuccess; }
+FAKE_API CUresult cuCtxGetDevice(CUdevice* device) {
+  if (tCurrent == nullptr) return kCudaErrorInvalidValue;  // CUDA_ERROR_INVALID_CONTEXT in the real driver
+  *device = tCurrent->device;
+  return kCudaSuccess;
+}
 FAKE_API CUresult cuMemAlloc_v2(CUdeviceptr* ptr, size_t bytes) {
   void* p = nullptr;
   const CUresult status = allocate(&p, bytes, false);
