@@ -105,6 +105,13 @@ describe('engines run on the double', () => {
     });
   });
 
+  it('a driver older than the build needs is named as such (ERR_BACKEND_UNAVAILABLE), not "no GPU"', async () => {
+    fail('driver-too-old');
+    const error = await trt.loadEngine(writePlan(STATIC)).catch((e) => e);
+    expect(error.code).toBe('ERR_BACKEND_UNAVAILABLE');
+    expect(error.message).toBe('The NVIDIA driver is too old for this build: cuDeviceGetCount failed: CUDA_ERROR_INSUFFICIENT_DRIVER (fake driver error)');
+  });
+
   it('refuses vectorized I/O formats (CHW16) instead of reading past the buffers', async () => {
     const plan = writePlan([{ name: 'images', io: 'input', dims: [1, 16, 4, 4], format: 'CHW16' }, { name: 'out', io: 'output', dims: [1, 2, 3] }]);
     await expect(trt.loadEngine(plan)).rejects.toMatchObject({ code: 'ERR_MODEL_FORMAT', message: expect.stringContaining("'images' uses the CHW16 layout") });

@@ -96,7 +96,10 @@ FAKE_API CUresult cuDriverGetVersion(int* v) {
   return kCudaSuccess;
 }
 FAKE_API CUresult cuGetErrorName(CUresult e, const char** name) {
-  *name = e == kCudaErrorOutOfMemory ? "CUDA_ERROR_OUT_OF_MEMORY" : e == kCudaErrorNotSupported ? "CUDA_ERROR_NOT_SUPPORTED" : "CUDA_ERROR_FAKE";
+  *name = e == kCudaErrorOutOfMemory    ? "CUDA_ERROR_OUT_OF_MEMORY"
+          : e == kCudaErrorNotSupported ? "CUDA_ERROR_NOT_SUPPORTED"
+          : e == 35                     ? "CUDA_ERROR_INSUFFICIENT_DRIVER"
+                                        : "CUDA_ERROR_FAKE";
   return kCudaSuccess;
 }
 FAKE_API CUresult cuGetErrorString(CUresult e, const char** text) {
@@ -104,6 +107,8 @@ FAKE_API CUresult cuGetErrorString(CUresult e, const char** text) {
   return kCudaSuccess;
 }
 FAKE_API CUresult cuDeviceGetCount(int* count) {
+  // YOLOE_FAKE_FAIL=driver-too-old: what a driver older than the CUDA the build needs answers
+  if (yoloe_fake::failing("driver-too-old")) return 35;  // CUDA_ERROR_INSUFFICIENT_DRIVER
   *count = deviceCount();
   return kCudaSuccess;
 }
