@@ -30,6 +30,12 @@ export interface TensorRtProbe {
   error?: string;
   /** GPU letterbox (native/cuda) compiled in */
   gpuPreprocessing: boolean;
+  /** the library's build number (getInferLibBuildVersion), when found */
+  build?: number;
+  /** engines can be built here: libnvinfer_builder_resource.so.<version> loads too */
+  buildable: boolean;
+  /** why not, when found but not buildable */
+  buildError?: string;
 }
 
 export interface TensorRtLibrarySearch {
@@ -74,6 +80,10 @@ export interface NativeBuildOptions {
   dlaCore?: number;
   gpuFallback?: boolean;
   device?: number;
+  /** BuilderFlag kVERSION_COMPATIBLE */
+  versionCompatible?: boolean;
+  /** 'ampere+' = HardwareCompatibilityLevel kAMPERE_PLUS */
+  hardwareCompatibility?: 'none' | 'ampere+';
   calibration?: {
     /** YOLOECAL tensor file (lib/quantize/calibration-set.ts writeCalibrationTensorFile) */
     data?: string;
@@ -107,6 +117,8 @@ export interface NativeBuildResult {
   plan: Buffer;
   tensorrtVersion: string;
   tensorrtVersionCode: number;
+  /** build number of the library that built it, -1 when unknown */
+  tensorrtBuild: number;
   gpu: NativeGpu;
   warnings: string[];
   calibrationCache: 'none' | 'used' | 'rewritten' | 'written' | 'recalibrated';
@@ -137,7 +149,7 @@ export interface NativeEngineInfo {
   /** mapped pinned memory instead of copies (integrated GPUs such as Jetson) */
   zeroCopy: boolean;
   gpuPreprocessing: boolean;
-  stats: { contexts: number; runs: number; graphReplays: number; graphsDisabled: boolean };
+  stats: { contexts: number; contextFailures: number; runs: number; graphReplays: number; graphsDisabled: boolean };
 }
 
 export interface NativeInputTensor {
@@ -188,9 +200,11 @@ export interface TensorRtBinding {
   readCalibrationBatch(path: string, index: number): { dims: number[]; batches: number; data: Float32Array };
 
   /** builds a plan; `onProgress` returning false cancels the build at TensorRT's next step */
-  buildEngine(options: NativeBuildOptions, onProgress?: (event: NativeBuildProgress) => boolean | void): Promise<NativeBuildResult>;
+  /** `cancel`: an Int32Array over a SharedArrayBuffer; setting [0] to 1 stops the build at its next step */
+  buildEngine(options: NativeBuildOptions, onProgress?: (event: NativeBuildProgress) => boolean | void, cancel?: Int32Array): Promise<NativeBuildResult>;
   /** deserializes an engine file (any of the three layouts) or a plan */
-  loadEngine(source: string | Uint8Array, options?: { device?: number; maxContexts?: number; cudaGraphs?: boolean }): Promise<NativeEngineHandle>;
+  /** planOffset: where the plan starts in the file (lib/backends/engine-file.ts parsed the header); dlaCore: the core it was built for; hostCodeAllowed: version-compatible plans */
+  loadEngine(source: string | Uint8Array, options?: { device?: number; maxContexts?: number; cudaGraphs?: boolean; dlaCore?: number; planOffset?: number; hostCodeAllowed?: boolean }): Promise<NativeEngineHandle>;
   engineInfo(handle: NativeEngineHandle): NativeEngineInfo;
   infer(handle: NativeEngineHandle, inputs: NativeInputTensor[]): Promise<NativeOutputTensor[]>;
   inferImages(handle: NativeEngineHandle, batch: NativeImageBatch): Promise<NativeOutputTensor[]>;

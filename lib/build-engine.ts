@@ -3,8 +3,9 @@ import { checkOutputPath, writeFileAtomicSync } from './fs/atomic-write.js';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { NativeBuildOptions, NativeBuildProgress, NativeBuildResult } from '../binding-tensorrt.js';
-import { writeEngineFile, type EngineMetadata, type EnginePrecision } from './backends/engine-file.js';
-import { fromNativeError, requireTensorRt } from './backends/tensorrt.js';
+import { sidecarPath, writeEngineFile, writePlanWithSidecar, type EngineMetadata, type EnginePrecision } from './backends/engine-file.js';
+import { requireTensorRt } from './backends/tensorrt.js';
+import { fromNativeError } from './native/errors.js';
 import { YoloeTrtError, invalidOption } from './errors.js';
 import { parseUltralyticsMetadata } from './onnx/metadata.js';
 import { describeModel } from './onnx/info.js';
@@ -53,6 +54,8 @@ export interface BuildEngineOptions {
   onnx: string;
   /** the engine file to write */
   output: string;
+  /** 'engine' (default): metadata header + plan; 'plan': the plain plan trtexec and Triton load, metadata in `<output>.json` */
+  format?: 'engine' | 'plan';
   /** default 'fp16'. TensorRT 10: builder flags ('best' = fp16 + int8). TensorRT 11: fp16 converts the ONNX to FP16, int8 needs a Q/DQ ONNX */
   precision?: EnginePrecision;
   /** optimization profile for dynamic inputs; one range (first input) or one per input */
@@ -74,11 +77,15 @@ export interface BuildEngineOptions {
   gpuFallback?: boolean;
   /** CUDA device; default 0 */
   device?: number;
+  /** BuilderFlag kVERSION_COMPATIBLE: later TensorRT releases of the same major load the engine; default false */
+  versionCompatible?: boolean;
+  /** 'ampere+' (HardwareCompatibilityLevel kAMPERE_PLUS): the engine runs on any Ampere or newer GPU; default 'none' (this GPU's compute capability) */
+  hardwareCompatibility?: 'none' | 'ampere+';
   /** INT8 calibration (TensorRT 10, precision 'int8' / 'best' from a float ONNX) */
   calibration?: CalibrationOptions;
   /** progress of TensorRT's build phases */
   onProgress?: (event: BuildProgressEvent) => void;
-  /** cancels the build at TensorRT's next step */
+  /** cancels the build at TensorRT's next step or calibration batch (ERR_CANCELLED) */
   signal?: AbortSignal;
 }
 
@@ -90,6 +97,8 @@ export const BUILD_CALIBRATION_KEYS: readonly string[] = ['images', 'set', 'coun
 
 export interface BuildEngineResult {
   output: string;
+  /** format 'plan': the metadata sidecar written next to the plan */
+  sidecar?: string;
   metadata: EngineMetadata;
   warnings: string[];
   calibrationCache: NativeBuildResult['calibrationCache'];
@@ -100,6 +109,7 @@ export interface BuildEngineResult {
 interface ValidatedOptions {
   onnx: string;
   output: string;
+  format: 'engine' | 'plan';
   precision: EnginePrecision;
   shapes: Required<ShapeRange>[];
   vocabularySize: { min: number; opt: number; max: number };
@@ -109,6 +119,8 @@ interface ValidatedOptions {
   dlaCore?: number;
   gpuFallback: boolean;
   device: number;
+  versionCompatible: boolean;
+  hardwareCompatibility: 'none' | 'ampere+';
   calibration?: Omit<CalibrationOptions, 'method' | 'cacheVersionMismatch'> & { method: 'entropy' | 'minmax'; cacheVersionMismatch: 'rewrite' | 'error' };
   onProgress?: (event: BuildProgressEvent) => void;
   signal?: AbortSignal;
@@ -187,6 +199,7 @@ export function validateBuildOptions(options: BuildEngineOptions): ValidatedOpti
   const output = optString('output', o.output);
   if (output === undefined) throw invalidOption('output', 'the path of the engine file to write', o.output);
   if (resolve(output) === resolve(onnx)) throw invalidOption('output', 'a path other than the ONNX model', o.output);
+  const format = optEnum('format', o.format, ['engine', 'plan'] as const, 'engine');
   const precision = optEnum('precision', o.precision, ['fp32', 'fp16', 'int8', 'best'] as const, 'fp16');
   const shapes = validateShapes(o.shapes);
   const vocabularySize = validClassRange('vocabularySize', o.vocabularySize);
@@ -196,6 +209,8 @@ export function validateBuildOptions(options: BuildEngineOptions): ValidatedOpti
   const dlaCore = o.dlaCore === undefined ? undefined : optNumber('dlaCore', o.dlaCore, 0, 0, 15, { integer: true });
   const gpuFallback = optBoolean('gpuFallback', o.gpuFallback, true);
   const device = optNumber('device', o.device, 0, 0, 255, { integer: true });
+  const versionCompatible = optBoolean('versionCompatible', o.versionCompatible, false);
+  const hardwareCompatibility = optEnum('hardwareCompatibility', o.hardwareCompatibility, ['none', 'ampere+'] as const, 'none');
   if (dlaCore !== undefined && precision === 'fp32') throw invalidOption('precision', "'fp16', 'int8' or 'best' with dlaCore (DLA has no FP32)", precision);
   const calibration = validateCalibration(o.calibration);
   if (calibration && precision !== 'int8' && precision !== 'best') {
@@ -206,6 +221,7 @@ export function validateBuildOptions(options: BuildEngineOptions): ValidatedOpti
   return {
     onnx,
     output,
+    format,
     precision,
     shapes,
     vocabularySize,
@@ -215,6 +231,8 @@ export function validateBuildOptions(options: BuildEngineOptions): ValidatedOpti
     dlaCore,
     gpuFallback,
     device,
+    versionCompatible,
+    hardwareCompatibility,
     calibration,
     onProgress: o.onProgress as ValidatedOptions['onProgress'],
     signal: o.signal as AbortSignal | undefined,
@@ -232,6 +250,17 @@ export function onnxPrecisionTraits(model: OnnxModel): { qdq: boolean; fp16: boo
 function majorOf(version: string | undefined): number {
   const major = Number(version?.split('.')[0]);
   return Number.isInteger(major) ? major : 0;
+}
+
+/**
+ * What an engine's precision really is: a strongly typed network takes its types from the ONNX
+ * (Q/DQ -> int8, FP16 weights or our FP16 conversion -> fp16, else fp32), whatever was asked; a
+ * weakly typed one (TensorRT 10 builder flags) is what was asked.
+ */
+function builtPrecision(asked: EnginePrecision, stronglyTyped: boolean, traits: { qdq: boolean; fp16: boolean }, convertedToFp16: boolean): EnginePrecision {
+  if (!stronglyTyped) return asked;
+  if (traits.qdq) return 'int8';
+  return traits.fp16 || convertedToFp16 ? 'fp16' : 'fp32';
 }
 
 /** The static [H, W] of a 4-D input, or the opt shape's. */
@@ -270,6 +299,10 @@ export async function buildEngine(options: BuildEngineOptions): Promise<BuildEng
   if (embeddingsRange && !o.shapes.some((s) => s.input === embeddingsRange.input)) o.shapes.push(embeddingsRange);
 
   const { binding, runtime } = requireTensorRt(o.device);
+  const probe = binding.probe();
+  if (probe.buildable === false) {
+    throw new YoloeTrtError('ERR_BACKEND_UNAVAILABLE', `TensorRT can run engines here but cannot build them: ${probe.buildError ?? 'its builder is missing'}`, { reason: probe.buildError });
+  }
   const major = majorOf(runtime.tensorrtVersion);
   const temporary: string[] = [];
   try {
@@ -323,6 +356,8 @@ export async function buildEngine(options: BuildEngineOptions): Promise<BuildEng
       shapes: o.shapes.map((s) => ({ input: s.input, min: s.min, opt: s.opt, max: s.max })),
       gpuFallback: o.gpuFallback,
       device: o.device,
+      ...(o.versionCompatible && { versionCompatible: true }),
+      ...(o.hardwareCompatibility !== 'none' && { hardwareCompatibility: o.hardwareCompatibility }),
       ...(o.workspaceBytes !== undefined && { workspace: o.workspaceBytes }),
       ...(o.timingCache !== undefined && { timingCache: resolve(o.timingCache) }),
       ...(o.optimizationLevel !== undefined && { optimizationLevel: o.optimizationLevel }),
@@ -336,17 +371,26 @@ export async function buildEngine(options: BuildEngineOptions): Promise<BuildEng
         },
       }),
     };
-    if (o.signal?.aborted) throw new YoloeTrtError('ERR_BACKEND', 'Engine build cancelled before it started');
+    if (o.signal?.aborted) throw new YoloeTrtError('ERR_CANCELLED', 'Engine build cancelled before it started');
     const onProgress = (event: NativeBuildProgress): boolean => {
       if (o.signal?.aborted) return false;
       o.onProgress?.(event);
       return !o.signal?.aborted;
     };
+    // The abort listener raises a flag the builder reads at its next step or calibration batch,
+    // without waiting for a progress event to reach JavaScript.
+    const cancel = o.signal ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+    const abort = (): void => {
+      if (cancel) Atomics.store(cancel, 0, 1);
+    };
+    o.signal?.addEventListener('abort', abort, { once: true });
     let built: NativeBuildResult;
     try {
-      built = await binding.buildEngine(nativeOptions, o.onProgress || o.signal ? onProgress : undefined);
+      built = await binding.buildEngine(nativeOptions, o.onProgress ? onProgress : undefined, cancel);
     } catch (err) {
       throw fromNativeError(err);
+    } finally {
+      o.signal?.removeEventListener('abort', abort);
     }
 
     const meta = parseUltralyticsMetadata(description.metadata);
@@ -362,22 +406,31 @@ export async function buildEngine(options: BuildEngineOptions): Promise<BuildEng
       names: meta.names ?? [],
       imgsz: staticHw ?? meta.imgsz ?? (firstRange ? [firstRange.opt[2], firstRange.opt[3]] : [640, 640]),
       stride: meta.stride ?? 32,
-      precision: o.precision,
+      precision: builtPrecision(o.precision, stronglyTyped, traits, onnxPath !== resolve(o.onnx)),
       inputs: description.inputs,
       outputs: description.outputs,
       ...(firstRange && { shapes: { min: firstRange.min, opt: firstRange.opt, max: firstRange.max } }),
-      tensorrt: { version: built.tensorrtVersion, versionCode: built.tensorrtVersionCode },
+      tensorrt: { version: built.tensorrtVersion, versionCode: built.tensorrtVersionCode, ...(built.tensorrtBuild >= 0 && { build: built.tensorrtBuild }) },
       gpu: { name: built.gpu.name, computeCapability: built.gpu.computeCapability },
+      ...(o.dlaCore !== undefined && { dlaCore: o.dlaCore }),
+      ...(o.versionCompatible && { versionCompatible: true }),
+      ...(o.hardwareCompatibility !== 'none' && { hardwareCompatibility: o.hardwareCompatibility }),
       ...(calibrationSet && {
         calibration: { digest: calibrationSet.digest, method: o.calibration!.method, images: calibrationSet.count, ...(o.calibration!.cache && { cache: basename(o.calibration!.cache) }) },
       }),
       onnxMetadata: description.metadata,
     };
-    writeEngineFile(o.output, metadata, built.plan);
+    const warnings = [...built.warnings];
+    if (metadata.precision !== o.precision) {
+      warnings.push(`precision '${o.precision}' was asked, but the ONNX fixes its types (${traits.qdq ? 'Q/DQ nodes' : 'FP16 weights'}) so TensorRT built it strongly typed: the engine is labelled '${metadata.precision}'`);
+    }
+    if (o.format === 'plan') writePlanWithSidecar(o.output, metadata, built.plan);
+    else writeEngineFile(o.output, metadata, built.plan);
     return {
       output: resolve(o.output),
+      ...(o.format === 'plan' && { sidecar: resolve(sidecarPath(o.output)) }),
       metadata,
-      warnings: built.warnings,
+      warnings,
       calibrationCache: built.calibrationCache,
       timingCacheSaved: built.timingCacheSaved,
       seconds: (Date.now() - started) / 1000,

@@ -38,6 +38,9 @@ export interface CapabilityReport {
     error?: string;
     /** what to do about `error` (doctor prints it under the TensorRT line) */
     fix?: string;
+    /** false when engines run but cannot be built here (the builder resource library is missing) */
+    buildable?: boolean;
+    buildError?: string;
     /** the binding's own probe() answer, as is */
     probe?: Record<string, unknown>;
   };
@@ -132,6 +135,8 @@ function tensorRtProbe(binding: ReturnType<typeof loadAddon>['binding']): Capabi
       out.fix = REBUILD_WITH_TENSORRT_HEADERS;
       return out;
     }
+    if (typeof p.buildable === 'boolean') out.buildable = p.buildable;
+    if (typeof p.buildError === 'string') out.buildError = p.buildError;
     const error = typeof p.error === 'string' ? p.error : typeof p.reason === 'string' ? p.reason : undefined;
     if (error) out.error = error;
     if (!out.found) out.fix = LIBNVINFER_FIX;

@@ -25,7 +25,8 @@ export type YoloeTrtErrorCode =
   | 'ERR_DISPOSED' // the model was disposed
   | 'ERR_FILE_FORMAT' // a data file (.npy array, CLIP BPE vocabulary) is not in the expected format
   | 'ERR_FFMPEG_NOT_FOUND' // a video source needs the ffmpeg executable and there is none
-  | 'ERR_SOURCE'; // a video / camera / stream source cannot be opened or read
+  | 'ERR_SOURCE' // a video / camera / stream source cannot be opened or read
+  | 'ERR_CANCELLED'; // the caller cancelled the job (AbortSignal)
 
 export class YoloeTrtError extends Error {
   readonly code: YoloeTrtErrorCode;

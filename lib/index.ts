@@ -6,6 +6,7 @@ export type { EmbeddingsFile } from './text/embeddings-file.js';
 export type { VocabularyInfo, VocabularyKind } from './vocabulary.js';
 export type { ModelInfoOverrides } from './model-info.js';
 export { buildEngine } from './build-engine.js';
+export { exportTriton } from './export-triton.js';
 export type { BuildEngineOptions, BuildEngineResult, BuildProgressEvent, CalibrationOptions, ShapeRange } from './build-engine.js';
 export { prepareCalibrationSet } from './quantize/calibration-set.js';
 export type { CalibrationSet, CalibrationSetOptions } from './quantize/calibration-set.js';

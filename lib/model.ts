@@ -1,7 +1,7 @@
 import { YoloeTrtError } from './errors.js';
-import { checkKnownKeys, optBoolean, optEnum, optNumber, optObject } from './validate.js';
+import { checkKnownKeys, optBoolean, optEnum, optNumber, optObject, optString } from './validate.js';
 import type { Backend } from './backends/backend.js';
-import { openBackend, type BackendChoice } from './backends/index.js';
+import { isEngineFile, openBackend, type BackendChoice } from './backends/index.js';
 import { decodeImage } from './image/decode.js';
 import { preprocess } from './image/index.js';
 import { RegionMask, decodeBatch, detectLayout, resolveDecodeOptions } from './decode/index.js';
@@ -30,10 +30,22 @@ export interface LoadModelOptions extends ModelInfoOverrides {
    * embeddings; default none. The model does not dispose it.
    */
   textEncoder?: TextEmbedder;
+  /** TensorRT: CUDA device ordinal the engine runs on; default 0 */
+  device?: number;
+  /** TensorRT: execution contexts, i.e. inferences run at once (more callers queue in JavaScript); default 2 */
+  maxContexts?: number;
+  /** TensorRT: capture and replay CUDA graphs for static-shape engines; default true */
+  cudaGraphs?: boolean;
+  /** an ONNX model with backend 'tensorrt': build its engine for this GPU on first use and keep it in this folder (rebuilt when TensorRT, the GPU, the ONNX or the precision change); default none */
+  cacheDir?: string;
+  /** with cacheDir: the engine's precision; default 'fp16' */
+  precision?: 'fp32' | 'fp16' | 'int8' | 'best';
 }
 
 /** Every key loadModel() accepts; anything else is ERR_INVALID_OPTION. Add new options here. */
-export const LOAD_MODEL_OPTION_KEYS: readonly string[] = ['backend', 'threads', 'maxModelBytes', 'textEncoder', 'names', 'imgsz', 'stride', 'task'];
+export const LOAD_MODEL_OPTION_KEYS: readonly string[] = [
+  'backend', 'threads', 'maxModelBytes', 'textEncoder', 'device', 'maxContexts', 'cudaGraphs', 'cacheDir', 'precision', 'names', 'imgsz', 'stride', 'task',
+];
 
 /** Every key detect() accepts; anything else is ERR_INVALID_OPTION. Add new options here. */
 export const DETECT_OPTION_KEYS: readonly string[] = [
@@ -53,7 +65,7 @@ export interface DetectOptions extends Partial<DecodeOptions>, ImageLimits {
   auto?: boolean;
   /** dynamic-shape models only: network input size [h, w] or one number; default the model's imgsz */
   imgsz?: number | [number, number];
-  /** images per backend run when the batch dim is dynamic; default 8 */
+  /** images per backend run when the batch dim is dynamic; default 8 (TensorRT: at most the profile's max batch) */
   batchSize?: number;
   /** drop detections whose mask came out empty, as Ultralytics' segment predictor does; default true */
   dropEmptyMasks?: boolean;
@@ -303,8 +315,10 @@ export class Model {
     }
     const imgsz = this.resolveImgsz(options.imgsz);
     const staticBatch = this.info.dynamicBatch ? undefined : (this.info.batch ?? 1);
-    // checked on every model; a static batch dimension then decides
-    const batchSize = optNumber('batchSize', options.batchSize, 8, 1, 1024, { integer: true });
+    // checked on every model; a static batch dimension then decides, and a TensorRT engine runs
+    // batches inside its optimization profile only
+    const profileMax = this.info.inputs[0]?.profile?.max[0];
+    const batchSize = optNumber('batchSize', options.batchSize, Math.min(8, profileMax ?? 8), 1, profileMax ?? 1024, { integer: true });
     const batch = staticBatch ?? batchSize;
     const dropEmptyMasks = optBoolean('dropEmptyMasks', options.dropEmptyMasks, true);
     return { decode: { ...decode, masks, retina }, auto, imgsz, batch, dropEmptyMasks };
@@ -318,6 +332,14 @@ export class Model {
       throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected a positive multiple of the stride ${this.info.stride} (or a [h, w] pair of them) for imgsz but received ${JSON.stringify(value)}`, { option: 'imgsz' });
     }
     const [h, w] = pair as [number, number];
+    const profile = this.info.inputs[0]?.profile;
+    if (profile && (h < profile.min[2] || h > profile.max[2] || w < profile.min[3] || w > profile.max[3])) {
+      throw new YoloeTrtError(
+        'ERR_INVALID_OPTION',
+        `Expected an input size inside the engine's optimization profile (${profile.min[2]}x${profile.min[3]} .. ${profile.max[2]}x${profile.max[3]}) for imgsz but received ${h}x${w}`,
+        { option: 'imgsz' },
+      );
+    }
     if (!this.info.dynamicShape && (h !== this.info.imgsz[0] || w !== this.info.imgsz[1])) {
       throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected the model's fixed input size ${this.info.imgsz.join('x')} for imgsz but received ${h}x${w}`, { option: 'imgsz' });
     }
@@ -374,7 +396,30 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   const backendChoice = optEnum('backend', options.backend, ['auto', 'cpu', 'tensorrt'] as const, 'auto');
   const threads = options.threads === undefined ? undefined : optNumber('threads', options.threads, 0, 1, 256, { integer: true });
   const textEncoder = options.textEncoder === undefined ? undefined : validTextEmbedder(options.textEncoder);
-  const opened = await openBackend(path, backendChoice, threads === undefined ? {} : { threads });
+  const device = options.device === undefined ? undefined : optNumber('device', options.device, 0, 0, 255, { integer: true });
+  const maxContexts = options.maxContexts === undefined ? undefined : optNumber('maxContexts', options.maxContexts, 2, 1, 64, { integer: true });
+  const cudaGraphs = options.cudaGraphs === undefined ? undefined : optBoolean('cudaGraphs', options.cudaGraphs, true);
+  const backendOptions = {
+    ...(threads !== undefined && { threads }),
+    ...(device !== undefined && { device }),
+    ...(maxContexts !== undefined && { maxContexts }),
+    ...(cudaGraphs !== undefined && { cudaGraphs }),
+  };
+  const cacheDir = optString('cacheDir', options.cacheDir);
+  const precision = optEnum('precision', options.precision, ['fp32', 'fp16', 'int8', 'best'] as const, 'fp16');
+  if (cacheDir !== undefined && (backendChoice !== 'tensorrt' || isEngineFile(path))) {
+    throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected an ONNX model with backend 'tensorrt' for cacheDir but received ${isEngineFile(path) ? 'an engine file' : `backend '${backendChoice}'`}`, { option: 'cacheDir' });
+  }
+  let opened: Awaited<ReturnType<typeof openBackend>> | undefined;
+  if (cacheDir !== undefined) {
+    const { ensureCachedEngine } = await import('./engine-cache.js');
+    await ensureCachedEngine(path, { cacheDir, precision, device: device ?? 0 }, async (engine) => {
+      opened = await openBackend(engine, 'tensorrt', backendOptions);
+    });
+  } else {
+    opened = await openBackend(path, backendChoice, backendOptions);
+  }
+  if (!opened) throw new YoloeTrtError('ERR_BACKEND', `No backend was opened for ${path}`);
   try {
     const info = resolveModelInfo(path, opened, options, detectLayout);
     return new Model(info, opened.backend, textEncoder);

@@ -61,6 +61,8 @@ export interface TensorInfo {
   name: string;
   dtype: TensorDtype;
   dims: (number | string)[];
+  /** TensorRT engines, dynamic inputs: the optimization profile's range (full dims) */
+  profile?: { min: number[]; opt: number[]; max: number[] };
 }
 
 /**

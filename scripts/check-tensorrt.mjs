@@ -2,7 +2,7 @@
 // Compile-checks the TensorRT backend against one or more sets of public TensorRT headers:
 //   npm run check:tensorrt -- .deps/tensorrt-10.3.0/include .deps/tensorrt-10.16/include .deps/tensorrt-11.1/include
 // With no arguments it checks every .deps/tensorrt-*/include (scripts/fetch-tensorrt-headers.sh
-// fills them). Each native/tensorrt/*.cpp and native/addon/tensorrt_binding.cpp is compiled with
+// fills them). Each native/tensorrt/*.cpp and native/addon/tensorrt_*.cpp is compiled with
 // -std=c++17 -Wall -Wextra -Werror -fsyntax-only, with YOLOE_WITH_TENSORRT=1, against each set,
 // then once more without TensorRT (the header-free build CI makes). Needs the CUDA headers
 // (CUDA_HOME, default /usr/local/cuda): NvInferRuntimeBase.h includes cuda_runtime_api.h.
@@ -59,7 +59,10 @@ const sources = [
     .filter((f) => f.endsWith('.cpp'))
     .sort()
     .map((f) => join(root, 'native', 'tensorrt', f)),
-  join(root, 'native', 'addon', 'tensorrt_binding.cpp'),
+  ...readdirSync(join(root, 'native', 'addon'))
+    .filter((f) => f.startsWith('tensorrt_') && f.endsWith('.cpp'))
+    .sort()
+    .map((f) => join(root, 'native', 'addon', f)),
 ].filter((f) => existsSync(f));
 
 // A unit needs TensorRT when it, or a local header it includes (transitively), includes <Nv...>
@@ -88,7 +91,7 @@ function flagsFor(source, includeDir) {
     flags.push('-DYOLOE_WITH_TENSORRT=1', '-isystem', includeDir, '-isystem', cudaInclude);
     if (hasCudaKernels) flags.push('-DYOLOE_WITH_CUDA=1');
   }
-  if (source.endsWith('tensorrt_binding.cpp')) {
+  if (source.includes(`${join('native', 'addon')}/`)) {
     const [napi, node] = nodeIncludes();
     flags.push(...napiFlags, '-isystem', napi, '-isystem', node);
   }
@@ -138,8 +141,9 @@ for (const { dir, label } of configs) {
     continue;
   }
   const started = Date.now();
-  // The binding compiles in both modes; TensorRT units only with headers.
-  const selected = dir ? sources : sources.filter((s) => s.endsWith('tensorrt_binding.cpp') || !needsTensorRt(s));
+  // The binding files compile in both modes (their TensorRT parts under YOLOE_WITH_TENSORRT);
+  // TensorRT units only with headers.
+  const selected = dir ? sources : sources.filter((s) => s.includes(`${join('native', 'addon')}/`) || !needsTensorRt(s));
   const results = await runLimited(selected.map((s) => () => compile(s, dir)), limit);
   const failed = results.filter((r) => !r.ok);
   failures += failed.length;

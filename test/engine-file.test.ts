@@ -10,10 +10,12 @@ import {
   parseEngineHeader,
   readEngineHeader,
   writeEngineFile,
+  writePlanWithSidecar,
   type EngineMetadata,
 } from '../lib/backends/engine-file.js';
 import { YoloeTrtError } from '../lib/errors.js';
 import { parseUltralyticsMetadata } from '../lib/onnx/metadata.js';
+import { loadAddon } from '../lib/native/addon.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'yoloe-engine-file-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -166,5 +168,98 @@ describe('compatibility with the running TensorRT and GPU', () => {
   it('has nothing to check for Ultralytics and raw files', () => {
     expect(checkEngineCompatibility(parseEngineHeader(ultralyticsEngine({ stride: 32 })), { tensorrtVersion: '11.1.0' })).toEqual([]);
     expect(checkEngineCompatibility(parseEngineHeader(plan), { tensorrtVersion: '11.1.0' })).toEqual([]);
+  });
+});
+
+describe('the TS and C++ header readers agree on the edge cases (issue 12 mutants)', () => {
+  const trt = loadAddon().binding?.tensorrt;
+  const both = (bytes: Uint8Array): { ts: string; cpp: string } => {
+    if (!trt) throw new Error(`the native addon is not loaded: ${loadAddon().error}`);
+    const read = (fn: () => { kind: string }): string => {
+      try {
+        return fn().kind;
+      } catch (err) {
+        return (err as { code: string }).code;
+      }
+    };
+    return { ts: read(() => parseEngineHeader(bytes)), cpp: read(() => trt.parseEngineHeader(bytes)) };
+  };
+  const yoloe = (version: number): Uint8Array => {
+    const head = Buffer.from(encodeEngineHeader(metadata()));
+    head.writeUInt32LE(version, 8);
+    return Buffer.concat([head, plan]);
+  };
+
+  it('format version 0 is not a yoloe file version', () => {
+    expect(both(yoloe(0))).toEqual({ ts: 'ERR_MODEL_FORMAT', cpp: 'ERR_MODEL_FORMAT' });
+    expect(both(yoloe(1))).toEqual({ ts: 'yoloe', cpp: 'yoloe' });
+    expect(both(yoloe(2))).toEqual({ ts: 'ERR_MODEL_FORMAT', cpp: 'ERR_MODEL_FORMAT' });
+  });
+
+  it('an Ultralytics header needs the closing brace: without it the file is a raw plan', () => {
+    const json = Buffer.from('{"stride": 32, "batch": 1 ', 'utf8');
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(json.length, 0);
+    expect(both(Buffer.concat([length, json, plan]))).toEqual({ ts: 'raw', cpp: 'raw' });
+    expect(both(ultralyticsEngine({ stride: 32 }))).toEqual({ ts: 'ultralytics', cpp: 'ultralytics' });
+  });
+
+  it('an Ultralytics header with no plan after it is not an Ultralytics engine', () => {
+    const json = Buffer.from(JSON.stringify({ stride: 32 }), 'utf8');
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(json.length, 0);
+    expect(both(Buffer.concat([length, json]))).toEqual({ ts: 'raw', cpp: 'raw' });
+    expect(both(Buffer.concat([length, json, Buffer.from([1])]))).toEqual({ ts: 'ultralytics', cpp: 'ultralytics' });
+  });
+});
+
+describe('compatibility: minor compute capability, build number, version- and hardware-compatible plans', () => {
+  it('an 8.7 engine is refused on an 8.6 GPU (the minor counts)', () => {
+    const header = parseEngineHeader(Buffer.concat([encodeEngineHeader(metadata()), plan]));
+    const error = errorOf(() => checkEngineCompatibility(header, { tensorrtVersion: '10.3.0', gpu: { name: 'RTX 3090', computeCapability: '8.6' } }));
+    expect(error.code).toBe('ERR_ENGINE_MISMATCH');
+    expect(error.message).toContain('(compute capability 8.7) but this GPU is RTX 3090 (compute capability 8.6)');
+  });
+
+  it('plans are tied to the build number too', () => {
+    const header = parseEngineHeader(Buffer.concat([encodeEngineHeader(metadata({ tensorrt: { version: '10.3.0', versionCode: 100300, build: 26 } })), plan]));
+    expect(checkEngineCompatibility(header, { tensorrtVersion: '10.3.0', tensorrtBuild: 26 })).toEqual([]);
+    const error = errorOf(() => checkEngineCompatibility(header, { tensorrtVersion: '10.3.0', tensorrtBuild: 30 }, 'm.engine'));
+    expect(error.code).toBe('ERR_ENGINE_MISMATCH');
+    expect(error.message).toBe('Engine (m.engine) was built by TensorRT 10.3.0 build 26 but the running library is build 30: plans are tied to the exact build; rebuild it with buildEngine() on this machine');
+  });
+
+  it('a version-compatible plan loads on later releases of its major, not earlier ones or another major', () => {
+    const header = parseEngineHeader(Buffer.concat([encodeEngineHeader(metadata({ versionCompatible: true, tensorrt: { version: '10.3.0', versionCode: 100300, build: 26 } })), plan]));
+    expect(checkEngineCompatibility(header, { tensorrtVersion: '10.16.0', tensorrtBuild: 5 })).toEqual([]);
+    expect(errorOf(() => checkEngineCompatibility(header, { tensorrtVersion: '10.2.0' })).code).toBe('ERR_ENGINE_MISMATCH');
+    expect(errorOf(() => checkEngineCompatibility(header, { tensorrtVersion: '11.1.0' })).code).toBe('ERR_ENGINE_MISMATCH');
+  });
+
+  it("an 'ampere+' plan runs on any compute capability from 8.0, not on Turing", () => {
+    const header = parseEngineHeader(Buffer.concat([encodeEngineHeader(metadata({ hardwareCompatibility: 'ampere+' })), plan]));
+    expect(checkEngineCompatibility(header, { tensorrtVersion: '10.3.0', gpu: { name: 'H100', computeCapability: '9.0' } })).toEqual([]);
+    const error = errorOf(() => checkEngineCompatibility(header, { tensorrtVersion: '10.3.0', gpu: { name: 'T4', computeCapability: '7.5' } }));
+    expect(error.message).toContain('built for Ampere or newer GPUs but this GPU is T4 (compute capability 7.5)');
+  });
+});
+
+describe('plain plans with a metadata sidecar', () => {
+  it('reads <plan>.json as the metadata of a raw plan, and checks it like a header', () => {
+    const path = join(dir, 'plain.plan');
+    writePlanWithSidecar(path, metadata(), plan);
+    expect(readFileSync(path)).toEqual(Buffer.from(plan));
+    const header = readEngineHeader(path);
+    expect(header).toMatchObject({ kind: 'raw', planOffset: 0, sidecar: `${path}.json`, metadata: { precision: 'fp16', stride: 32 } });
+    expect(engineMetadataRecord(header).names).toBe("{0: 'person', 1: 'bicycle', 2: 'car'}");
+    expect(errorOf(() => checkEngineCompatibility(header, { tensorrtVersion: '10.16.0' })).code).toBe('ERR_ENGINE_MISMATCH');
+  });
+
+  it('a sidecar that is not ours is ERR_MODEL_FORMAT, a raw plan without one has no metadata', () => {
+    const path = join(dir, 'foreign.plan');
+    writeFileSync(path, plan);
+    expect(readEngineHeader(path)).toMatchObject({ kind: 'raw', metadata: null });
+    writeFileSync(`${path}.json`, JSON.stringify({ names: ['a'] }));
+    expect(errorOf(() => readEngineHeader(path)).code).toBe('ERR_MODEL_FORMAT');
   });
 });

@@ -188,10 +188,11 @@ describe('calibration tensor files', () => {
 describe('engine functions', () => {
   it('throw ERR_BACKEND_UNAVAILABLE in an addon built without TensorRT headers', async () => {
     if (trt.compiled) {
-      // compiled in: the library search decides (this machine has no TensorRT; the fake one above
-      // has no working factories), so building fails with a coded error, never a crash
+      // compiled in (CI builds against 10.3's headers): the model is checked before any library
+      // is looked for, so this is the same on every machine; the rest runs on the contract double
+      // (test/tensorrt-double.test.ts)
       const error = await trt.buildEngine({ onnx: join(work, 'none.onnx'), precision: 'fp16' }).catch((e) => e);
-      expect(error.code).toMatch(/^ERR_(BACKEND_UNAVAILABLE|FILE_NOT_FOUND|BACKEND)$/);
+      expect(error).toMatchObject({ code: 'ERR_FILE_NOT_FOUND', message: `ONNX file not found: ${join(work, 'none.onnx')}` });
       return;
     }
     for (const call of [

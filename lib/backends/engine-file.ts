@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, fstatSync } from 'node:fs';
 import { writeFileAtomicSync } from '../fs/atomic-write.js';
 import { checkSourceFile } from '../fs/source-file.js';
 import { YoloeTrtError } from '../errors.js';
@@ -41,8 +41,15 @@ export interface EngineMetadata {
   outputs: { name: string; dtype: string; dims: (number | string)[] }[];
   /** optimization profile of the first input, when dynamic */
   shapes?: { min: number[]; opt: number[]; max: number[] };
-  tensorrt: { version: string; versionCode: number };
+  /** build: the library's build number (plans are tied to major, minor, patch and build) */
+  tensorrt: { version: string; versionCode: number; build?: number };
   gpu: { name: string; computeCapability: string };
+  /** the DLA core the engine runs on (set on the runtime at load) */
+  dlaCore?: number;
+  /** built with kVERSION_COMPATIBLE: later TensorRT releases of the same major load it */
+  versionCompatible?: boolean;
+  /** 'ampere+': runs on any Ampere or newer GPU, not only this compute capability */
+  hardwareCompatibility?: 'none' | 'ampere+';
   /** INT8 calibration: the calibration set's digest, so two engines can be compared */
   calibration?: { digest: string; method: 'entropy' | 'minmax'; images: number; cache?: string };
   /** the ONNX metadata_props, carried over as is */
@@ -58,6 +65,13 @@ export interface EngineHeader {
   /** byte offset of the plan in the file */
   planOffset: number;
   fileSize: number;
+  /** raw plans: the sidecar `<plan>.json` the metadata came from */
+  sidecar?: string;
+}
+
+/** Where a raw plan's metadata lives: `<plan>.json` next to it (what buildEngine({ format: 'plan' }) writes). */
+export function sidecarPath(planPath: string): string {
+  return `${planPath}.json`;
 }
 
 function formatError(message: string, path?: string): YoloeTrtError {
@@ -124,6 +138,17 @@ export function encodeEngineHeader(metadata: EngineMetadata | Record<string, unk
 }
 
 /**
+ * Writes a plain plan that trtexec and Triton load (no header) and its metadata as the sidecar
+ * `<path>.json`, both atomically; loadModel reads the pair.
+ * @example writePlanWithSidecar('yolo.plan', metadata, result.plan)
+ */
+export function writePlanWithSidecar(path: string, metadata: EngineMetadata, plan: Uint8Array): void {
+  if (!(plan instanceof Uint8Array) || plan.length === 0) throw new YoloeTrtError('ERR_INVALID_OPTION', 'Expected a non-empty plan for writePlanWithSidecar');
+  writeFileAtomicSync(path, plan);
+  writeFileAtomicSync(sidecarPath(path), Buffer.from(`${JSON.stringify(metadata, null, 2)}\n`, 'utf8'));
+}
+
+/**
  * Writes header + plan to `path` atomically (a temp file renamed over it), so a crash never
  * leaves a half-written engine that would later fail to deserialize.
  * @example writeEngineFile('yolo.engine', metadata, result.plan)
@@ -157,16 +182,28 @@ export function readEngineHeader(path: string): EngineHeader {
     const bytes = Buffer.alloc(Math.max(wanted, prefix.length));
     prefix.copy(bytes);
     if (wanted > prefix.length) readSync(fd, bytes, prefix.length, wanted - prefix.length, prefix.length);
-    return parseEngineHeader(bytes, fileSize, path);
+    const header = parseEngineHeader(bytes, fileSize, path);
+    return header.kind === 'raw' ? withSidecar(header, path) : header;
   } finally {
     closeSync(fd);
   }
+}
+
+/** A raw plan's metadata from `<plan>.json`, when there is one (it must be ours and valid). */
+function withSidecar(header: EngineHeader, path: string): EngineHeader {
+  const sidecar = sidecarPath(path);
+  if (!existsSync(sidecar)) return header;
+  const metadata = parseJsonObject(readFileSync(sidecar), sidecar);
+  if (metadata.format !== 'yoloe-trt-engine') throw formatError('The sidecar is not yoloe-trt engine metadata (format is not "yoloe-trt-engine")', sidecar);
+  return { ...header, metadata, sidecar };
 }
 
 /** What the running TensorRT and GPU are, to compare with an engine's header. */
 export interface RuntimeIdentity {
   /** "10.3.0" */
   tensorrtVersion?: string;
+  /** the library's build number */
+  tensorrtBuild?: number;
   gpu?: { name: string; computeCapability: string };
 }
 
@@ -184,21 +221,41 @@ function versionParts(version: unknown): number[] | undefined {
  * @throws ERR_ENGINE_MISMATCH
  */
 export function checkEngineCompatibility(header: EngineHeader, runtime: RuntimeIdentity, path = ''): string[] {
-  if (header.kind !== 'yoloe' || !header.metadata) return [];
+  if (!header.metadata || (header.kind !== 'yoloe' && !header.sidecar)) return [];
   const meta = header.metadata as Partial<EngineMetadata>;
   const where = path ? ` (${path})` : '';
   const warnings: string[] = [];
   const built = versionParts(meta.tensorrt?.version);
   const running = versionParts(runtime.tensorrtVersion);
-  if (built && running && built.join('.') !== running.join('.')) {
+  // A version-compatible plan runs on the same major's later releases (it carries its lean runtime).
+  const versionOk = (b: number[], r: number[]): boolean =>
+    meta.versionCompatible === true ? b[0] === r[0] && (r[1] > b[1] || (r[1] === b[1] && r[2] >= b[2])) : b.join('.') === r.join('.');
+  if (built && running && !versionOk(built, running)) {
     throw new YoloeTrtError(
       'ERR_ENGINE_MISMATCH',
       `Engine${where} was built by TensorRT ${built.join('.')} but the running library is ${running.join('.')}: rebuild it with buildEngine() on this machine`,
       { built: built.join('.'), running: running.join('.') },
     );
   }
+  const builtBuild = meta.tensorrt?.build;
+  if (meta.versionCompatible !== true && built && running && typeof builtBuild === 'number' && builtBuild >= 0 && typeof runtime.tensorrtBuild === 'number' && runtime.tensorrtBuild !== builtBuild) {
+    throw new YoloeTrtError(
+      'ERR_ENGINE_MISMATCH',
+      `Engine${where} was built by TensorRT ${built.join('.')} build ${builtBuild} but the running library is build ${runtime.tensorrtBuild}: plans are tied to the exact build; rebuild it with buildEngine() on this machine`,
+      { built: `${built.join('.')}.${builtBuild}`, running: `${running.join('.')}.${runtime.tensorrtBuild}` },
+    );
+  }
   const builtGpu = meta.gpu;
-  if (builtGpu && runtime.gpu) {
+  const ampereOrNewer = (cc: string): boolean => Number(cc.split('.')[0]) >= 8;
+  if (builtGpu && runtime.gpu && meta.hardwareCompatibility === 'ampere+') {
+    if (!ampereOrNewer(runtime.gpu.computeCapability)) {
+      throw new YoloeTrtError(
+        'ERR_ENGINE_MISMATCH',
+        `Engine${where} was built for Ampere or newer GPUs but this GPU is ${runtime.gpu.name} (compute capability ${runtime.gpu.computeCapability})`,
+        { builtGpu: builtGpu.name, runningGpu: runtime.gpu.name },
+      );
+    }
+  } else if (builtGpu && runtime.gpu) {
     if (builtGpu.computeCapability !== runtime.gpu.computeCapability) {
       throw new YoloeTrtError(
         'ERR_ENGINE_MISMATCH',
@@ -225,7 +282,7 @@ export function engineMetadataRecord(header: EngineHeader): Record<string, strin
     if (value === undefined) return;
     record[key] = typeof value === 'string' ? value : pythonRepr(value as PyValue);
   };
-  if (header.kind === 'yoloe') {
+  if (header.kind === 'yoloe' || header.sidecar) {
     const m = meta as Partial<EngineMetadata>;
     for (const [key, value] of Object.entries(m.onnxMetadata ?? {})) record[key] = value;
     put('names', m.names ? Object.fromEntries(m.names.map((n, i) => [String(i), n])) : undefined);

@@ -22,7 +22,7 @@ export function isEngineFile(path: string): boolean {
  * Opens a model file on a backend. `auto` runs engines on TensorRT and ONNX files on the CPU:
  * an ONNX file becomes a TensorRT engine only through an explicit buildEngine(), which takes minutes.
  */
-export async function openBackend(path: string, choice: BackendChoice, options: BackendOptions): Promise<OpenedBackend> {
+export async function openBackend(path: string, choice: BackendChoice, options: BackendOptions & { device?: number; maxContexts?: number; cudaGraphs?: boolean }): Promise<OpenedBackend> {
   if (!existsSync(path)) throw new YoloeTrtError('ERR_FILE_NOT_FOUND', `Model file not found: ${path}`, { path });
   if (isEngineFile(path)) {
     if (choice === 'cpu') {

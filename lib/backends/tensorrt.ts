@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { NativeEngineHandle, NativeEngineInfo, NativeEngineTensor, NativeOutputTensor, TensorRtBinding, TensorRtProbe } from '../../binding-tensorrt.js';
-import { YoloeTrtError, type YoloeTrtErrorCode } from '../errors.js';
-import { loadAddon } from '../native/addon.js';
+import { YoloeTrtError } from '../errors.js';
+import { loadAddon, type AddonStatus } from '../native/addon.js';
+import { fromNativeError } from '../native/errors.js';
 import type { LetterboxGeometry, RgbImage, Tensor, TensorInfo } from '../types.js';
 import { optBoolean, optNumber, optObject } from '../validate.js';
 import type { Backend, BackendOptions } from './backend.js';
@@ -17,6 +18,9 @@ export interface TensorRtBackendOptions extends BackendOptions {
   /** replay CUDA graphs for static-shape engines; default true */
   cudaGraphs?: boolean;
 }
+
+/** The CUDA error text of an old driver (CUDA_ERROR_INSUFFICIENT_DRIVER, the driver API table's check). */
+const OLD_DRIVER = /INSUFFICIENT_DRIVER|driver is too old|older than the CUDA|insufficient driver/i;
 
 /** Where TensorRT stands on this machine, and the binding when it is usable. */
 export interface TensorRtAvailability {
@@ -33,11 +37,14 @@ export interface TensorRtAvailability {
 /**
  * Checks, without touching an engine, whether TensorRT can run here: the native addon is
  * loaded, it was compiled with TensorRT headers, libnvinfer of that major loads at run time,
- * and a CUDA driver and GPU are present.
+ * and a CUDA driver and GPU are present. YOLOE_TRT_DISABLE_TENSORRT=1 turns TensorRT off.
+ * `addon` is the loaded addon's status (tests pass their own).
  * @example const { usable, reason } = tensorRtAvailability();
  */
-export function tensorRtAvailability(device = 0): TensorRtAvailability {
-  const addon = loadAddon();
+export function tensorRtAvailability(device = 0, addon: AddonStatus = loadAddon()): TensorRtAvailability {
+  if (process.env.YOLOE_TRT_DISABLE_TENSORRT === '1') {
+    return { usable: false, reason: 'TensorRT is disabled by YOLOE_TRT_DISABLE_TENSORRT=1', fix: 'unset YOLOE_TRT_DISABLE_TENSORRT' };
+  }
   if (!addon.binding) {
     return {
       usable: false,
@@ -67,13 +74,23 @@ export function tensorRtAvailability(device = 0): TensorRtAvailability {
       fix: `install TensorRT ${probe.acceptedMajors.join(' or ')} (JetPack on Jetson) or set TENSORRT_LIB_DIR to the folder holding libnvinfer`,
     };
   }
-  const runtime: RuntimeIdentity = { tensorrtVersion: probe.version };
+  const runtime: RuntimeIdentity = { tensorrtVersion: probe.version, ...(typeof probe.build === 'number' && probe.build >= 0 && { tensorrtBuild: probe.build }) };
   const cuda = addon.binding.capabilities?.().cuda;
   if (cuda?.compiled) {
+    if (cuda.error && OLD_DRIVER.test(cuda.error)) {
+      return {
+        usable: false,
+        probe,
+        reason: `the NVIDIA driver is too old for this build (${cuda.error})`,
+        fix: 'update the NVIDIA driver (the message names the CUDA version it needs)',
+      };
+    }
     if (cuda.driverVersion === null || cuda.driverVersion === 0) {
       return { usable: false, probe, reason: `no NVIDIA driver is installed${cuda.error ? ` (${cuda.error})` : ''}`, fix: 'install the NVIDIA driver' };
     }
-    if (cuda.devices.length === 0) return { usable: false, probe, reason: 'no CUDA GPU was found', fix: 'run on a machine with an NVIDIA GPU' };
+    if (cuda.devices.length === 0) {
+      return { usable: false, probe, reason: `no CUDA GPU was found${cuda.error ? ` (${cuda.error})` : ''}`, fix: 'run on a machine with an NVIDIA GPU' };
+    }
     const gpu = cuda.devices[device];
     if (!gpu) {
       return { usable: false, probe, reason: `CUDA device ${device} does not exist (${cuda.devices.length} device(s))`, fix: `use a device between 0 and ${cuda.devices.length - 1}` };
@@ -96,22 +113,38 @@ export function requireTensorRt(device = 0): { binding: TensorRtBinding; runtime
   return { binding: status.binding, runtime: status.runtime ?? {} };
 }
 
-const KNOWN_CODES: YoloeTrtErrorCode[] = [
-  'ERR_FILE_NOT_FOUND', 'ERR_INVALID_OPTION', 'ERR_MODEL_FORMAT', 'ERR_SHAPE', 'ERR_BACKEND_UNAVAILABLE', 'ERR_BACKEND',
-  'ERR_NATIVE', 'ERR_ENGINE_MISMATCH', 'ERR_CALIBRATION', 'ERR_DISPOSED',
-];
-
-/** A native Error with `.code` becomes a YoloeTrtError with the same code (ERR_NATIVE otherwise). */
-export function fromNativeError(err: unknown): YoloeTrtError {
-  if (err instanceof YoloeTrtError) return err;
-  const code = (err as { code?: unknown })?.code;
-  const known = typeof code === 'string' && (KNOWN_CODES as string[]).includes(code) ? (code as YoloeTrtErrorCode) : 'ERR_NATIVE';
-  return new YoloeTrtError(known, err instanceof Error ? err.message : String(err), undefined, { cause: err });
-}
-
 function tensorInfo(tensor: NativeEngineTensor): TensorInfo {
   const symbols = tensor.dims.length === 4 ? ['batch', 'channels', 'height', 'width'] : tensor.dims.map((_, i) => `dim${i}`);
-  return { name: tensor.name, dtype: tensor.dtype, dims: tensor.dims.map((d, i) => (d >= 0 ? d : symbols[i])) };
+  const dynamic = tensor.dims.some((d) => d < 0);
+  return {
+    name: tensor.name,
+    dtype: tensor.dtype,
+    dims: tensor.dims.map((d, i) => (d >= 0 ? d : symbols[i])),
+    // the profile's range, so callers keep batches and sizes inside it
+    ...(dynamic && tensor.min && tensor.opt && tensor.max && { profile: { min: tensor.min, opt: tensor.opt, max: tensor.max } }),
+  };
+}
+
+/**
+ * Admits at most `limit` native calls at once; the rest wait here, in JavaScript, instead of
+ * occupying libuv pool threads blocked on a busy execution context.
+ */
+class CallGate {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly limit: number) {}
+
+  async run<T>(call: () => Promise<T>): Promise<T> {
+    if (this.running >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.running++;
+    try {
+      return await call();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.running--;
+    }
+  }
 }
 
 function toTensor(output: NativeOutputTensor): Tensor {
@@ -126,9 +159,11 @@ export class TensorRtBackend implements Backend {
   readonly header: EngineHeader;
   readonly warnings: string[];
   private handle: NativeEngineHandle | null;
+  private readonly gate: CallGate;
 
-  private constructor(private readonly binding: TensorRtBinding, handle: NativeEngineHandle, header: EngineHeader, warnings: string[]) {
+  private constructor(private readonly binding: TensorRtBinding, handle: NativeEngineHandle, header: EngineHeader, warnings: string[], maxContexts: number) {
     this.handle = handle;
+    this.gate = new CallGate(maxContexts);
     this.header = header;
     this.warnings = warnings;
     const info = binding.engineInfo(handle);
@@ -148,13 +183,24 @@ export class TensorRtBackend implements Backend {
     const header = readEngineHeader(path);
     const { binding, runtime } = requireTensorRt(device);
     const warnings = checkEngineCompatibility(header, runtime, basename(path));
+    // The header was parsed here (this side owns it): the addon reads the plan from its offset.
+    const meta = header.kind === 'yoloe' || header.sidecar ? (header.metadata as { dlaCore?: unknown; versionCompatible?: unknown } | null) : null;
+    const dlaCore = meta?.dlaCore;
     let handle: NativeEngineHandle;
     try {
-      handle = await binding.loadEngine(path, { device, maxContexts, cudaGraphs });
+      handle = await binding.loadEngine(path, {
+        device,
+        maxContexts,
+        cudaGraphs,
+        planOffset: header.planOffset,
+        ...(typeof dlaCore === 'number' && dlaCore >= 0 && { dlaCore }),
+        // a version-compatible plan embeds the lean runtime: TensorRT runs its host code only when allowed
+        ...(meta?.versionCompatible === true && { hostCodeAllowed: true }),
+      });
     } catch (err) {
       throw fromNativeError(err);
     }
-    return new TensorRtBackend(binding, handle, header, warnings);
+    return new TensorRtBackend(binding, handle, header, warnings, maxContexts);
   }
 
   private live(): NativeEngineHandle {
@@ -179,7 +225,7 @@ export class TensorRtBackend implements Backend {
     });
     let outputs: NativeOutputTensor[];
     try {
-      outputs = await this.binding.infer(handle, inputs);
+      outputs = await this.gate.run(() => this.binding.infer(handle, inputs));
     } catch (err) {
       throw fromNativeError(err);
     }
@@ -201,7 +247,7 @@ export class TensorRtBackend implements Backend {
     }
     let outputs: NativeOutputTensor[];
     try {
-      outputs = await this.binding.inferImages(handle, {
+      outputs = await this.gate.run(() => this.binding.inferImages(handle, {
         images: images.map((image, i) => ({
           data: image.data,
           width: image.width,
@@ -214,7 +260,7 @@ export class TensorRtBackend implements Backend {
         inputWidth: dstWidth,
         inputHeight: dstHeight,
         padValue,
-      });
+      }));
     } catch (err) {
       throw fromNativeError(err);
     }

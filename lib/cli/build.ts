@@ -14,7 +14,10 @@ export const buildUsage = `yoloe-trt build <model.onnx> --out M.engine [options]
   --workspace GiB    workspace memory pool limit
   --timing-cache F   timing cache reused across builds
   --opt-level N      builder optimization level 0..5
-  --dla N            DLA core (Jetson), with GPU fallback unless --no-gpu-fallback`;
+  --dla N            DLA core (Jetson), with GPU fallback unless --no-gpu-fallback
+  --plan             write the plain plan (trtexec, Triton) and its metadata as <out>.json
+  --version-compatible   later TensorRT releases of the same major load the engine
+  --hardware-compatible  the engine runs on any Ampere or newer GPU`;
 
 /** A one-line progress bar of TensorRT's build phases, redrawn in place on a terminal. */
 export function progressPrinter(out: NodeJS.WritableStream, tty: boolean): (e: BuildProgressEvent) => void {
@@ -50,6 +53,9 @@ export async function buildCommand(argv: string[], out: NodeJS.WritableStream): 
     'opt-level': { type: 'string' },
     dla: { type: 'string' },
     'no-gpu-fallback': { type: 'boolean' },
+    plan: { type: 'boolean' },
+    'version-compatible': { type: 'boolean' },
+    'hardware-compatible': { type: 'boolean' },
   });
   if (values.help) {
     out.write(`${buildUsage}\n`);
@@ -68,6 +74,9 @@ export async function buildCommand(argv: string[], out: NodeJS.WritableStream): 
     optimizationLevel: numberFlag('opt-level', values['opt-level']),
     dlaCore: numberFlag('dla', values.dla),
     gpuFallback: values['no-gpu-fallback'] ? false : undefined,
+    format: values.plan ? 'plan' : undefined,
+    versionCompatible: values['version-compatible'] ? true : undefined,
+    hardwareCompatibility: values['hardware-compatible'] ? 'ampere+' : undefined,
     onProgress: progressPrinter(out, Boolean((out as NodeJS.WriteStream).isTTY)),
   };
   if (batch !== undefined || imgsz !== undefined) {

@@ -29,6 +29,7 @@ export function formatReport(r: CapabilityReport): string {
     : `not available${r.tensorrt.error ? `: ${r.tensorrt.error}` : ''}`;
   lines.push(`TensorRT       ${trt}`);
   if (r.tensorrt.fix) lines.push(`               fix: ${r.tensorrt.fix}`);
+  if (r.tensorrt.found && r.tensorrt.buildable === false) lines.push(`  building     not possible here: ${r.tensorrt.buildError ?? 'the builder is missing'}`);
   lines.push('backends');
   for (const [name, b] of Object.entries(r.backends)) {
     lines.push(`  ${mark(b.usable)} ${name.padEnd(9)}${b.usable ? '' : `${b.reason}`}`);

@@ -7,6 +7,7 @@ import { buildCommand, buildUsage } from './build.js';
 import { quantizeCommand, quantizeUsage } from './quantize.js';
 import { evalCommand, evalUsage } from './eval.js';
 import { trackCommand, trackUsage } from './track.js';
+import { exportTritonCommand, exportTritonUsage } from './export-triton.js';
 
 /** A command resolves to its exit code (default 0) or throws; see main() for the codes. */
 type Command = (argv: string[], out: NodeJS.WritableStream) => Promise<void | number>;
@@ -18,6 +19,7 @@ const commands: Record<string, { run: () => Promise<Command>; usage: string }> =
   build: { run: async () => buildCommand, usage: buildUsage },
   quantize: { run: async () => quantizeCommand, usage: quantizeUsage },
   eval: { run: async () => evalCommand, usage: evalUsage },
+  'export-triton': { run: async () => exportTritonCommand, usage: exportTritonUsage },
   doctor: { run: async () => doctorCommand, usage: doctorUsage },
   demo: { run: async () => demoCommand, usage: demoUsage },
   track: { run: async () => trackCommand, usage: trackUsage },

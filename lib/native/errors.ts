@@ -16,6 +16,7 @@ const CODES: ReadonlySet<string> = new Set<YoloeTrtErrorCode>([
   'ERR_QUANTIZATION',
   'ERR_DATASET',
   'ERR_DISPOSED',
+  'ERR_CANCELLED',
 ]);
 
 /** A native error (its `code` set in C++) as a YoloeTrtError; anything else becomes ERR_NATIVE. */

@@ -42,6 +42,9 @@ struct BuildOptions {
   int dlaCore = -1;             // -1 = GPU only
   bool gpuFallback = true;      // layers DLA cannot run go to the GPU
   int device = 0;               // CUDA device ordinal
+  bool versionCompatible = false;  // kVERSION_COMPATIBLE: later TensorRT releases of the major load the plan
+  // "none" | "ampere+" (HardwareCompatibilityLevel::kAMPERE_PLUS: the plan runs on any Ampere or newer GPU)
+  std::string hardwareCompatibility = "none";
   CalibrationOptions calibration;
 };
 
@@ -54,12 +57,18 @@ class ProgressSink {
   virtual void phaseFinish(const std::string& phase) = 0;
   // Cancellation may be asked from another thread (JavaScript's); the builder stops at its next
   // step. The flag is shared so callbacks still queued after the build can reach it safely.
-  bool cancelled() const { return cancel_->load(); }
+  bool cancelled() const {
+    return cancel_->load() || (external_ != nullptr && __atomic_load_n(external_, __ATOMIC_ACQUIRE) != 0);
+  }
   void requestCancel() { cancel_->store(true); }
   std::shared_ptr<std::atomic<bool>> cancelFlag() const { return cancel_; }
+  // A flag another thread sets (JavaScript's AbortSignal listener, through a SharedArrayBuffer):
+  // non-zero = cancel. The owner keeps it alive for the build.
+  void watch(const int32_t* flag) { external_ = flag; }
 
  private:
   std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);
+  const int32_t* external_ = nullptr;
 };
 
 struct GpuDescription {
@@ -73,6 +82,7 @@ struct GpuDescription {
 struct BuildResult {
   std::vector<uint8_t> plan;
   std::string tensorrtVersion;  // of the library that built it, "10.3.0"
+  int tensorrtBuild = -1;       // its build number (getInferLibBuildVersion), -1 when unknown
   int32_t tensorrtVersionCode = 0;
   GpuDescription gpu;
   std::vector<std::string> warnings;

@@ -6,11 +6,13 @@
 #include <memory>
 
 #include "calibrator.h"
+#include "cuda_check.h"
 #include "errors.h"
 #include "file_io.h"
 #include "gpu_info.h"
 #include "loader.h"
 #include "logger.h"
+#include "library_info.h"
 #include "progress_monitor.h"
 #include "tensor_types.h"
 
@@ -209,23 +211,29 @@ void checkPrecisionSupported(const BuildOptions& options) {
 }  // namespace
 
 BuildResult buildSerializedEngine(const BuildOptions& options, ProgressSink* progress) {
+  // Before any library is loaded: a missing model is the same error on every machine.
+  if (!fileExists(options.onnxPath)) throw BackendError(kErrFileNotFound, "ONNX file not found: " + options.onnxPath);
   checkPrecisionSupported(options);
   const InferLibrary& library = inferLibrary();
   const ParserLibrary& parserLib = parserLibrary();
+  const std::string noBuilder = prepareBuilderResources();
+  if (!noBuilder.empty()) throw BackendError(kErrUnavailable, noBuilder);
   BuildResult result;
-  result.gpu = selectGpu(options.device);
+  result.gpu = describeGpu(options.device);
   result.tensorrtVersion = formatVersion(library.version);
+  result.tensorrtBuild = library.version.build;
   result.tensorrtVersionCode = library.versionCode;
   result.calibrationCache = "none";
+  // The builder, calibrator and timing measurements run on this device's primary context.
+  DeviceContext device(options.device);
 
-  Logger logger;
-  std::unique_ptr<nvinfer1::IBuilder> builder(library.createBuilder(logger));
+  LogCapture logger;
+  std::unique_ptr<nvinfer1::IBuilder> builder(library.createBuilder());
   if (!builder) throw BackendError(kErrBackend, logger.errorSummary("TensorRT could not create a builder"));
   std::unique_ptr<nvinfer1::INetworkDefinition> network(builder->createNetworkV2(networkFlags(options)));
   if (!network) throw BackendError(kErrBackend, logger.errorSummary("TensorRT could not create a network"));
-  std::unique_ptr<nvonnxparser::IParser> parser(parserLib.createParser(*network, logger));
+  std::unique_ptr<nvonnxparser::IParser> parser(parserLib.createParser(*network));
   if (!parser) throw BackendError(kErrBackend, logger.errorSummary("TensorRT could not create an ONNX parser"));
-  if (!fileExists(options.onnxPath)) throw BackendError(kErrFileNotFound, "ONNX file not found: " + options.onnxPath);
   if (!parser->parseFromFile(options.onnxPath.c_str(), static_cast<int>(nvinfer1::ILogger::Severity::kWARNING))) {
     throw BackendError(kErrModelFormat, parserErrors(*parser, options.onnxPath));
   }
@@ -236,6 +244,10 @@ BuildResult buildSerializedEngine(const BuildOptions& options, ProgressSink* pro
   if (options.workspaceBytes > 0) config->setMemoryPoolLimit(nvinfer1::MemoryPoolType::kWORKSPACE, options.workspaceBytes);
   if (options.optimizationLevel >= 0) config->setBuilderOptimizationLevel(options.optimizationLevel);
   configureDla(*builder, *config, options);
+  if (options.versionCompatible) config->setFlag(nvinfer1::BuilderFlag::kVERSION_COMPATIBLE);
+  if (options.hardwareCompatibility == "ampere+") {
+    config->setHardwareCompatibilityLevel(nvinfer1::HardwareCompatibilityLevel::kAMPERE_PLUS);
+  }
   std::unique_ptr<nvinfer1::ITimingCache> timingCache = configureTimingCache(*config, options, result.warnings);
 
 #if NV_TENSORRT_MAJOR < 11
@@ -269,7 +281,10 @@ BuildResult buildSerializedEngine(const BuildOptions& options, ProgressSink* pro
                                                options.calibration.cachePath, progress);
       calibrator = makeCalibrator(options.calibration.method, *feed);
       config->setInt8Calibrator(calibrator.get());
-      if (profiles.profile != nullptr) config->setCalibrationProfile(profiles.profile);
+      if (profiles.profile != nullptr && !config->setCalibrationProfile(profiles.profile)) {
+        throw BackendError(kErrCalibration, logger.errorSummary("TensorRT refused the calibration profile (the opt shapes of input '" +
+                                                                profiles.calibrationInput + "')"));
+      }
     }
   }
 #pragma GCC diagnostic pop
@@ -283,11 +298,13 @@ BuildResult buildSerializedEngine(const BuildOptions& options, ProgressSink* pro
 
   std::unique_ptr<nvinfer1::IHostMemory> plan(builder->buildSerializedNetwork(*network, *config));
 #if NV_TENSORRT_MAJOR < 11
+  if (progress != nullptr && progress->cancelled()) throw BackendError(kErrCancelled, "Engine build cancelled");
   if (feed && !feed->failure().empty()) throw BackendError(kErrCalibration, feed->failure());
   if (feed && feed->cacheWritten() && result.calibrationCache == "none") result.calibrationCache = "written";
+  if (feed && !feed->cacheWriteProblem().empty()) result.warnings.push_back(feed->cacheWriteProblem());
 #endif
   if (!plan || plan->size() == 0) {
-    if (progress != nullptr && progress->cancelled()) throw BackendError(kErrBackend, "Engine build cancelled");
+    if (progress != nullptr && progress->cancelled()) throw BackendError(kErrCancelled, "Engine build cancelled");
     throw BackendError(kErrBackend, logger.errorSummary("TensorRT could not build the engine"));
   }
   saveTimingCache(*config, options, result);

@@ -48,8 +48,8 @@ bool CalibrationFeed::nextBatch(void* bindings[], char const* names[], int32_t n
       return false;
     }
     data_->readBatch(next_, staging_.host());
-    cudaCheck(cudaMemcpy(device_.get(), staging_.host(), data_->batchBytes(), cudaMemcpyHostToDevice),
-              "cudaMemcpy (calibration batch)");
+    copyToDevice(device_.get(), staging_.host(), data_->batchBytes(), nullptr, "cuMemcpyHtoDAsync (calibration batch)");
+    cudaCheck(driver().cuStreamSynchronize(nullptr), "cuStreamSynchronize (calibration batch)");
     bindings[slot] = device_.get();
     if (progress_ != nullptr) progress_->stepComplete("Calibration batches", static_cast<int32_t>(next_));
     ++next_;
@@ -71,7 +71,7 @@ void CalibrationFeed::writeCache(const void* ptr, size_t length) noexcept {
     writeFileAtomic(cachePath_, ptr, length, kErrCalibration);
     cacheWritten_ = true;
   } catch (const std::exception& error) {
-    failure_ = error.what();
+    cacheWriteProblem_ = std::string("The calibration cache was not written: ") + error.what();
   }
 }
 

@@ -32,6 +32,9 @@ class CalibrationFeed {
   // calibrating on fewer batches.
   const std::string& failure() const { return failure_; }
   bool cacheWritten() const { return cacheWritten_; }
+  // A cache that could not be written loses nothing the build needs: the plan is kept and this
+  // says why the cache is missing.
+  const std::string& cacheWriteProblem() const { return cacheWriteProblem_; }
   size_t batchesDelivered() const { return next_; }
 
  private:
@@ -45,6 +48,7 @@ class CalibrationFeed {
   size_t next_ = 0;
   std::string failure_;
   bool cacheWritten_ = false;
+  std::string cacheWriteProblem_;
 };
 
 // The calibrator TensorRT drives (IInt8EntropyCalibrator2 or IInt8MinMaxCalibrator), as the

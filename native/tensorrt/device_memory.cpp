@@ -6,21 +6,30 @@
 
 namespace yoloe::trt {
 
+namespace {
+
+cuda::CUdeviceptr address(const void* pointer) { return static_cast<cuda::CUdeviceptr>(reinterpret_cast<uintptr_t>(pointer)); }
+
+}  // namespace
+
 DeviceBuffer::DeviceBuffer(size_t bytes) : bytes_(bytes) {
-  if (bytes > 0) cudaCheck(cudaMalloc(&ptr_, bytes), "cudaMalloc");
+  if (bytes > 0) cudaCheck(driver().cuMemAlloc(&ptr_, bytes), "cuMemAlloc");
 }
 
-DeviceBuffer::~DeviceBuffer() {
-  if (ptr_ != nullptr) cudaFree(ptr_);
+DeviceBuffer::~DeviceBuffer() { release(); }
+
+void DeviceBuffer::release() noexcept {
+  if (ptr_ != 0) cuda::driverApi().cuMemFree(ptr_);
+  ptr_ = 0;
 }
 
 DeviceBuffer::DeviceBuffer(DeviceBuffer&& other) noexcept
-    : ptr_(std::exchange(other.ptr_, nullptr)), bytes_(std::exchange(other.bytes_, 0)) {}
+    : ptr_(std::exchange(other.ptr_, 0)), bytes_(std::exchange(other.bytes_, 0)) {}
 
 DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&& other) noexcept {
   if (this != &other) {
-    if (ptr_ != nullptr) cudaFree(ptr_);
-    ptr_ = std::exchange(other.ptr_, nullptr);
+    release();
+    ptr_ = std::exchange(other.ptr_, 0);
     bytes_ = std::exchange(other.bytes_, 0);
   }
   return *this;
@@ -28,19 +37,25 @@ DeviceBuffer& DeviceBuffer::operator=(DeviceBuffer&& other) noexcept {
 
 PinnedBuffer::PinnedBuffer(size_t bytes, bool mapped) : bytes_(bytes) {
   if (bytes == 0) return;
-  cudaCheck(cudaHostAlloc(&host_, bytes, mapped ? cudaHostAllocMapped : cudaHostAllocDefault), "cudaHostAlloc");
+  const cuda::DriverApi& api = driver();
+  cudaCheck(api.cuMemHostAlloc(&host_, bytes, mapped ? cuda::kMemHostAllocDeviceMap : 0u), "cuMemHostAlloc");
   if (mapped) {
-    const cudaError_t status = cudaHostGetDevicePointer(&device_, host_, 0);
-    if (status != cudaSuccess) {
-      cudaFreeHost(host_);
-      host_ = nullptr;
-      cudaCheck(status, "cudaHostGetDevicePointer");
+    cuda::CUdeviceptr pointer = 0;
+    const cuda::CUresult status = api.cuMemHostGetDevicePointer(&pointer, host_, 0);
+    if (status != cuda::kCudaSuccess) {
+      release();
+      cudaCheck(status, "cuMemHostGetDevicePointer");
     }
+    device_ = reinterpret_cast<void*>(static_cast<uintptr_t>(pointer));
   }
 }
 
-PinnedBuffer::~PinnedBuffer() {
-  if (host_ != nullptr) cudaFreeHost(host_);
+PinnedBuffer::~PinnedBuffer() { release(); }
+
+void PinnedBuffer::release() noexcept {
+  if (host_ != nullptr) cuda::driverApi().cuMemFreeHost(host_);
+  host_ = nullptr;
+  device_ = nullptr;
 }
 
 PinnedBuffer::PinnedBuffer(PinnedBuffer&& other) noexcept
@@ -50,7 +65,7 @@ PinnedBuffer::PinnedBuffer(PinnedBuffer&& other) noexcept
 
 PinnedBuffer& PinnedBuffer::operator=(PinnedBuffer&& other) noexcept {
   if (this != &other) {
-    if (host_ != nullptr) cudaFreeHost(host_);
+    release();
     host_ = std::exchange(other.host_, nullptr);
     device_ = std::exchange(other.device_, nullptr);
     bytes_ = std::exchange(other.bytes_, 0);
@@ -58,43 +73,46 @@ PinnedBuffer& PinnedBuffer::operator=(PinnedBuffer&& other) noexcept {
   return *this;
 }
 
-CudaStream::CudaStream() { cudaCheck(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), "cudaStreamCreate"); }
+CudaStream::CudaStream() { cudaCheck(driver().cuStreamCreate(&stream_, cuda::kStreamNonBlocking), "cuStreamCreate"); }
 
 CudaStream::~CudaStream() {
-  if (stream_ != nullptr) cudaStreamDestroy(stream_);
+  if (stream_ != nullptr) cuda::driverApi().cuStreamDestroy(stream_);
 }
 
-void CudaStream::synchronize(const char* what) const { cudaCheck(cudaStreamSynchronize(stream_), what); }
+void CudaStream::synchronize(const char* what) const { cudaCheck(driver().cuStreamSynchronize(stream_), what); }
+
+void copyToDevice(void* device, const void* host, size_t bytes, cuda::CUstream stream, const char* what) {
+  cudaCheck(driver().cuMemcpyHtoDAsync(address(device), host, bytes, stream), what);
+}
+
+void copyToHost(void* host, const void* device, size_t bytes, cuda::CUstream stream, const char* what) {
+  cudaCheck(driver().cuMemcpyDtoHAsync(host, address(device), bytes, stream), what);
+}
 
 CudaGraph::~CudaGraph() { reset(); }
 
 void CudaGraph::reset() {
-  if (exec_ != nullptr) cudaGraphExecDestroy(exec_);
-  if (graph_ != nullptr) cudaGraphDestroy(graph_);
+  const cuda::DriverApi& api = cuda::driverApi();
+  if (exec_ != nullptr) api.cuGraphExecDestroy(exec_);
+  if (graph_ != nullptr) api.cuGraphDestroy(graph_);
   exec_ = nullptr;
   graph_ = nullptr;
 }
 
-void CudaGraph::beginCapture(cudaStream_t stream) {
+bool CudaGraph::beginCapture(cuda::CUstream stream) {
   reset();
   // Thread-local mode: other threads' CUDA calls (other execution slots) stay legal meanwhile.
-  cudaCheck(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), "cudaStreamBeginCapture");
+  return driver().cuStreamBeginCapture(stream, cuda::kStreamCaptureModeThreadLocal) == cuda::kCudaSuccess;
 }
 
-bool CudaGraph::endCapture(cudaStream_t stream) {
-  const cudaError_t captured = cudaStreamEndCapture(stream, &graph_);
-  if (captured != cudaSuccess || graph_ == nullptr) {
-    cudaGetLastError();  // clear the sticky-free capture error so later calls start clean
+bool CudaGraph::endCapture(cuda::CUstream stream) {
+  const cuda::DriverApi& api = driver();
+  if (api.cuStreamEndCapture(stream, &graph_) != cuda::kCudaSuccess || graph_ == nullptr) {
+    graph_ = nullptr;
     reset();
     return false;
   }
-#if CUDART_VERSION >= 12000
-  const cudaError_t instantiated = cudaGraphInstantiate(&exec_, graph_, 0);
-#else
-  const cudaError_t instantiated = cudaGraphInstantiate(&exec_, graph_, nullptr, nullptr, 0);
-#endif
-  if (instantiated != cudaSuccess) {
-    cudaGetLastError();
+  if (api.cuGraphInstantiate(&exec_, graph_, 0) != cuda::kCudaSuccess) {
     exec_ = nullptr;
     reset();
     return false;
@@ -102,6 +120,6 @@ bool CudaGraph::endCapture(cudaStream_t stream) {
   return true;
 }
 
-void CudaGraph::launch(cudaStream_t stream) const { cudaCheck(cudaGraphLaunch(exec_, stream), "cudaGraphLaunch"); }
+void CudaGraph::launch(cuda::CUstream stream) const { cudaCheck(driver().cuGraphLaunch(exec_, stream), "cuGraphLaunch"); }
 
 }  // namespace yoloe::trt

@@ -1,10 +1,11 @@
 // RAII owners of CUDA memory, streams and graphs used by the builder's calibrator and the
-// runtime's execution slots.
+// runtime's execution slots, through the driver API table (cuda_check.h). The caller keeps the
+// owning device's context current while creating and destroying them.
 #pragma once
 
-#include <cuda_runtime_api.h>
-
 #include <cstddef>
+
+#include "cuda/driver_api.h"
 
 namespace yoloe::trt {
 
@@ -18,11 +19,13 @@ class DeviceBuffer {
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
 
-  void* get() const { return ptr_; }
+  void* get() const { return reinterpret_cast<void*>(static_cast<uintptr_t>(ptr_)); }
+  cuda::CUdeviceptr address() const { return ptr_; }
   size_t bytes() const { return bytes_; }
 
  private:
-  void* ptr_ = nullptr;
+  void release() noexcept;
+  cuda::CUdeviceptr ptr_ = 0;
   size_t bytes_ = 0;
 };
 
@@ -43,23 +46,29 @@ class PinnedBuffer {
   size_t bytes() const { return bytes_; }
 
  private:
+  void release() noexcept;
   void* host_ = nullptr;
   void* device_ = nullptr;
   size_t bytes_ = 0;
 };
 
+// A non-blocking stream; a CUstream is the cudaStream_t TensorRT takes (both CUstream_st*).
 class CudaStream {
  public:
   CudaStream();
   ~CudaStream();
   CudaStream(const CudaStream&) = delete;
   CudaStream& operator=(const CudaStream&) = delete;
-  cudaStream_t get() const { return stream_; }
+  cuda::CUstream get() const { return stream_; }
   void synchronize(const char* what) const;
 
  private:
-  cudaStream_t stream_ = nullptr;
+  cuda::CUstream stream_ = nullptr;
 };
+
+// Asynchronous copies on a stream.
+void copyToDevice(void* device, const void* host, size_t bytes, cuda::CUstream stream, const char* what);
+void copyToHost(void* host, const void* device, size_t bytes, cuda::CUstream stream, const char* what);
 
 // One captured and instantiated CUDA graph, replayed on a stream.
 class CudaGraph {
@@ -70,16 +79,17 @@ class CudaGraph {
   CudaGraph& operator=(const CudaGraph&) = delete;
 
   bool ready() const { return exec_ != nullptr; }
-  void beginCapture(cudaStream_t stream);
+  // False when the driver refuses to capture (the caller then runs without graphs).
+  bool beginCapture(cuda::CUstream stream);
   // Ends the capture and instantiates; false (and nothing kept) when capture or instantiation
   // failed, so the caller falls back to plain enqueues.
-  bool endCapture(cudaStream_t stream);
-  void launch(cudaStream_t stream) const;
+  bool endCapture(cuda::CUstream stream);
+  void launch(cuda::CUstream stream) const;
   void reset();
 
  private:
-  cudaGraph_t graph_ = nullptr;
-  cudaGraphExec_t exec_ = nullptr;
+  cuda::CUgraph graph_ = nullptr;
+  cuda::CUgraphExec exec_ = nullptr;
 };
 
 }  // namespace yoloe::trt

@@ -23,5 +23,6 @@ inline constexpr const char* kErrInvalidOption = "ERR_INVALID_OPTION";
 inline constexpr const char* kErrShape = "ERR_SHAPE";
 inline constexpr const char* kErrModelFormat = "ERR_MODEL_FORMAT";
 inline constexpr const char* kErrFileNotFound = "ERR_FILE_NOT_FOUND";
+inline constexpr const char* kErrCancelled = "ERR_CANCELLED";
 
 }  // namespace yoloe::trt

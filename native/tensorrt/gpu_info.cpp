@@ -1,27 +1,35 @@
 #include "gpu_info.h"
 
-#include <cuda_runtime_api.h>
-
 #include "cuda_check.h"
 
 namespace yoloe::trt {
 
-GpuDescription selectGpu(int device) {
+GpuDescription describeGpu(int device) {
+  const cuda::DriverApi& api = driver();
   int count = 0;
-  cudaCheck(cudaGetDeviceCount(&count), "cudaGetDeviceCount");
+  cudaCheck(api.cuDeviceGetCount(&count), "cuDeviceGetCount");
   if (device < 0 || device >= count) {
     throw BackendError(kErrUnavailable, "CUDA device " + std::to_string(device) + " does not exist (" +
                                             std::to_string(count) + " device(s) found)");
   }
-  cudaCheck(cudaSetDevice(device), "cudaSetDevice");
-  cudaDeviceProp properties{};
-  cudaCheck(cudaGetDeviceProperties(&properties, device), "cudaGetDeviceProperties");
+  cuda::CUdevice handle = 0;
+  cudaCheck(api.cuDeviceGet(&handle, device), "cuDeviceGet");
+  char name[256] = {};
+  cudaCheck(api.cuDeviceGetName(name, static_cast<int>(sizeof(name) - 1), handle), "cuDeviceGetName");
+  auto attribute = [&](int which, const char* what) {
+    int value = 0;
+    cudaCheck(api.cuDeviceGetAttribute(&value, which, handle), what);
+    return value;
+  };
   GpuDescription gpu;
-  gpu.name = properties.name;
-  gpu.computeMajor = properties.major;
-  gpu.computeMinor = properties.minor;
-  gpu.integrated = properties.integrated != 0 && properties.canMapHostMemory != 0;
-  gpu.totalMemory = properties.totalGlobalMem;
+  gpu.name = name;
+  gpu.computeMajor = attribute(cuda::kAttrComputeCapabilityMajor, "cuDeviceGetAttribute (compute capability major)");
+  gpu.computeMinor = attribute(cuda::kAttrComputeCapabilityMinor, "cuDeviceGetAttribute (compute capability minor)");
+  gpu.integrated = attribute(cuda::kAttrIntegrated, "cuDeviceGetAttribute (integrated)") != 0 &&
+                   attribute(cuda::kAttrCanMapHostMemory, "cuDeviceGetAttribute (can map host memory)") != 0;
+  size_t total = 0;
+  cudaCheck(api.cuDeviceTotalMem(&total, handle), "cuDeviceTotalMem");
+  gpu.totalMemory = total;
   return gpu;
 }
 

@@ -1,13 +1,12 @@
-// The CUDA device an engine is built for or runs on. Declared header-free; implemented with the
-// CUDA runtime (gpu_info.cpp, TensorRT builds only).
+// The CUDA device an engine is built for or runs on, described through the driver API table.
 #pragma once
 
 #include "build_options.h"
 
 namespace yoloe::trt {
 
-// Selects `device` on the calling thread and describes it; throws BackendError
+// Describes `device` (no context is made current here: see DeviceContext). Throws BackendError
 // (ERR_BACKEND_UNAVAILABLE when there is no driver or no such device).
-GpuDescription selectGpu(int device);
+GpuDescription describeGpu(int device);
 
 }  // namespace yoloe::trt

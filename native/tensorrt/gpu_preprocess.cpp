@@ -20,6 +20,7 @@ bool gpuLetterboxCompiled() {
 #endif
 }
 
+#if defined(YOLOE_WITH_CUDA)
 namespace {
 
 void checkImage(const ImageInput& image, const ImageBatch& batch, size_t index) {
@@ -44,8 +45,9 @@ void grow(ImageStaging& staging, size_t bytes) {
 }
 
 }  // namespace
+#endif
 
-void letterboxOnGpu(const ImageBatch& batch, ImageStaging& staging, void* destination, bool fp16, cudaStream_t stream) {
+void letterboxOnGpu(const ImageBatch& batch, ImageStaging& staging, void* destination, bool fp16, cuda::CUstream stream) {
 #if defined(YOLOE_WITH_CUDA)
   if (batch.images.empty()) throw BackendError(kErrShape, "No images to letterbox");
   if (batch.padValue < 0 || batch.padValue > 255) throw BackendError(kErrInvalidOption, "pad value must be 0..255");
@@ -60,7 +62,7 @@ void letterboxOnGpu(const ImageBatch& batch, ImageStaging& staging, void* destin
   }
   grow(staging, total);
   // Previous use of this staging memory is ordered before us on the same stream.
-  cudaCheck(cudaStreamSynchronize(stream), "cudaStreamSynchronize (staging)");
+  cudaCheck(driver().cuStreamSynchronize(stream), "cuStreamSynchronize (staging)");
   auto* host = static_cast<uint8_t*>(staging.host.host());
   std::vector<cuda::LetterboxImage> jobs;
   for (size_t i = 0; i < batch.images.size(); ++i) {
@@ -80,9 +82,14 @@ void letterboxOnGpu(const ImageBatch& batch, ImageStaging& staging, void* destin
     job.params.padValue = batch.padValue;
     jobs.push_back(job);
   }
-  cudaCheck(cudaMemcpyAsync(staging.device.get(), host, total, cudaMemcpyHostToDevice, stream), "cudaMemcpyAsync (images)");
-  cudaCheck(cuda::launchLetterboxBatch(jobs.data(), static_cast<int>(jobs.size()), destination, fp16, stream),
-            "launchLetterboxBatch");
+  copyToDevice(staging.device.get(), host, total, stream, "cuMemcpyHtoDAsync (images)");
+  // The launch takes the stream as CUstream (driver API kernels) or cudaStream_t: the same
+  // CUstream_st*; its status is CUresult or cudaError_t, 0 on success either way.
+  const int launched = static_cast<int>(
+      cuda::launchLetterboxBatch(jobs.data(), static_cast<int>(jobs.size()), destination, fp16, stream));
+  if (launched != 0) {
+    throw BackendError(kErrBackend, "launchLetterboxBatch failed with CUDA error " + std::to_string(launched));
+  }
 #else
   (void)batch;
   (void)staging;

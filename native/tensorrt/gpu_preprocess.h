@@ -2,8 +2,6 @@
 // native/cuda's launchLetterboxBatch (same bytes as the CPU letterbox).
 #pragma once
 
-#include <cuda_runtime_api.h>
-
 #include "device_memory.h"
 #include "runtime.h"
 
@@ -17,7 +15,7 @@ struct ImageStaging {
 
 // Validates the batch, copies the pixels to the device and launches the letterbox into
 // `destination` ([count, 3, inputHeight, inputWidth], float32 or fp16). Asynchronous on `stream`.
-void letterboxOnGpu(const ImageBatch& batch, ImageStaging& staging, void* destination, bool fp16, cudaStream_t stream);
+void letterboxOnGpu(const ImageBatch& batch, ImageStaging& staging, void* destination, bool fp16, cuda::CUstream stream);
 
 bool gpuLetterboxCompiled();
 

@@ -1,9 +1,12 @@
 #include "library_open.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <sys/stat.h>
 
+#include <climits>
 #include <cstdint>
+#include <cstdlib>
 
 namespace yoloe::trt {
 
@@ -12,6 +15,13 @@ SharedLibrary::~SharedLibrary() {
 }
 
 void* SharedLibrary::symbol(const char* name) const { return dlsym(handle_, name); }
+
+std::string SharedLibrary::realPath() const {
+  struct link_map* map = nullptr;
+  if (dlinfo(handle_, RTLD_DI_LINKMAP, &map) != 0 || map == nullptr || map->l_name == nullptr) return "";
+  char resolved[PATH_MAX];
+  return realpath(map->l_name, resolved) != nullptr ? std::string(resolved) : std::string(map->l_name);
+}
 
 namespace {
 

@@ -19,6 +19,9 @@ class SharedLibrary {
   SharedLibrary& operator=(const SharedLibrary&) = delete;
 
   const std::string& path() const { return path_; }
+  // The file the dynamic linker actually mapped (a bare name resolved through ld.so.cache or
+  // RUNPATH, symlinks followed); "" when unknown.
+  std::string realPath() const;
   // nullptr when the symbol is absent.
   void* symbol(const char* name) const;
   // Keep the library mapped for the life of the process: TensorRT objects and CUDA state created

@@ -39,6 +39,7 @@ struct LibraryVersion {
   int major = 0;
   int minor = 0;
   int patch = 0;
+  int build = -1;  // getInferLibBuildVersion(), -1 when unknown
 };
 LibraryVersion decodeTensorRtVersion(int32_t encoded);
 std::string formatVersion(const LibraryVersion& version);

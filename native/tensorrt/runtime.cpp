@@ -25,6 +25,29 @@ std::string dimsText(const std::vector<int64_t>& dims) {
   return text + "]";
 }
 
+// Data-dependent outputs (NonZero, prompt-free YOLOE): TensorRT asks for memory once it knows
+// the size, during enqueueV3, and reports the shape; the buffer grows and is kept for later runs.
+class GrowingOutput final : public nvinfer1::IOutputAllocator {
+ public:
+  void* reallocateOutputAsync(char const* /*name*/, void* /*current*/, uint64_t size, uint64_t /*alignment*/,
+                              cudaStream_t /*stream*/) noexcept override {
+    try {
+      if (size == 0) size = 1;
+      if (device.bytes() < size) device = DeviceBuffer(static_cast<size_t>(size));
+      return device.get();
+    } catch (...) {
+      return nullptr;  // TensorRT reports the failure and enqueueV3 returns false
+    }
+  }
+  void notifyShape(char const* /*name*/, nvinfer1::Dims const& shape) noexcept override {
+    dims = toVector(shape);
+    shapeKnown = true;
+  }
+  DeviceBuffer device;
+  std::vector<int64_t> dims;
+  bool shapeKnown = false;
+};
+
 // One IO tensor's memory in a slot. With zero-copy (integrated GPU) the pinned host buffer is
 // also the device address and no copy is made.
 struct Binding {
@@ -35,6 +58,8 @@ struct Binding {
   PinnedBuffer host;
   void* deviceAddress = nullptr;
   std::vector<int64_t> dims;  // current shape
+  std::unique_ptr<GrowingOutput> allocator;  // data-dependent outputs only
+  std::vector<uint8_t> hostCopy;             // their host side, sized per run
 };
 
 }  // namespace
@@ -51,8 +76,8 @@ struct Slot {
 
 struct Engine::Impl {
   // Declaration order is destruction order reversed: slots (contexts) go before the engine, the
-  // engine before the runtime, the runtime before its logger.
-  Logger logger;
+  // engine before the runtime, the runtime before the device context is released.
+  std::unique_ptr<DeviceContext> device;
   EngineOptions options;
   GpuDescription gpu;
   std::string version;
@@ -64,17 +89,19 @@ struct Engine::Impl {
 
   mutable std::mutex mutex;
   std::condition_variable slotFreed;
-  std::vector<std::unique_ptr<Slot>> slots;
+  std::vector<std::unique_ptr<Slot>> slots;  // created slots only: indices never shift under a waiter
   std::vector<Slot*> idle;
+  uint32_t creating = 0;      // slots being created outside the lock
+  uint32_t capacity = 0;      // maxContexts, lowered when a context cannot be created
   EngineStats stats;
 
   void describeTensors();
-  std::unique_ptr<Slot> createSlot();
+  std::unique_ptr<Slot> createSlot(LogCapture& log);
   Slot* acquire();
   void release(Slot* slot);
-  void setInputShapes(Slot& slot, const std::vector<std::vector<int64_t>>& inputDims);
+  void setInputShapes(Slot& slot, const std::vector<std::vector<int64_t>>& inputDims, LogCapture& log);
   void copyInputs(Slot& slot, const std::vector<HostInput>& inputs);
-  void enqueue(Slot& slot, bool copyIn, bool allowGraph);
+  void enqueue(Slot& slot, bool copyIn, bool allowGraph, LogCapture& log);
   std::vector<HostOutput> collectOutputs(Slot& slot);
 };
 
@@ -94,6 +121,38 @@ class SlotLease {
   Slot* slot_;
 };
 
+const char* formatName(nvinfer1::TensorFormat format) {
+  switch (format) {
+    case nvinfer1::TensorFormat::kLINEAR:
+      return "LINEAR";
+    case nvinfer1::TensorFormat::kCHW2:
+      return "CHW2";
+    case nvinfer1::TensorFormat::kHWC8:
+      return "HWC8";
+    case nvinfer1::TensorFormat::kCHW4:
+      return "CHW4";
+    case nvinfer1::TensorFormat::kCHW16:
+      return "CHW16";
+    case nvinfer1::TensorFormat::kCHW32:
+      return "CHW32";
+    case nvinfer1::TensorFormat::kDHWC8:
+      return "DHWC8";
+    case nvinfer1::TensorFormat::kCDHW32:
+      return "CDHW32";
+    case nvinfer1::TensorFormat::kHWC:
+      return "HWC";
+    case nvinfer1::TensorFormat::kDLA_LINEAR:
+      return "DLA_LINEAR";
+    case nvinfer1::TensorFormat::kDLA_HWC4:
+      return "DLA_HWC4";
+    case nvinfer1::TensorFormat::kHWC16:
+      return "HWC16";
+    case nvinfer1::TensorFormat::kDHWC:
+      return "DHWC";
+  }
+  return "unknown";
+}
+
 }  // namespace
 
 void Engine::Impl::describeTensors() {
@@ -106,6 +165,16 @@ void Engine::Impl::describeTensors() {
     tensor.dtype = dtypeName(type);
     if (tensor.dtype.empty()) {
       throw BackendError(kErrModelFormat, "Engine tensor '" + tensor.name + "' has a data type this runtime cannot exchange");
+    }
+    // Buffers are exchanged as dense row-major arrays: a vectorized layout (CHW16, HWC8, DLA
+    // formats: trtexec --inputIOFormats=fp16:chw16) is larger and differently ordered, so it
+    // would be read and written past its buffers.
+    const nvinfer1::TensorFormat format = engine->getTensorFormat(name);
+    if (format != nvinfer1::TensorFormat::kLINEAR || engine->getTensorVectorizedDim(name) != -1 ||
+        engine->getTensorComponentsPerElement(name) != 1) {
+      throw BackendError(kErrModelFormat, "Engine tensor '" + tensor.name + "' uses the " + formatName(format) +
+                                              " layout; this runtime exchanges LINEAR (dense row-major) tensors only: rebuild "
+                                              "the engine without --inputIOFormats/--outputIOFormats vectorized formats");
     }
     tensor.dims = toVector(engine->getTensorShape(name));
     for (int64_t dim : tensor.dims) staticShapes = staticShapes && dim >= 0;
@@ -128,28 +197,34 @@ void Engine::Impl::describeTensors() {
   }
 }
 
-std::unique_ptr<Slot> Engine::Impl::createSlot() {
+std::unique_ptr<Slot> Engine::Impl::createSlot(LogCapture& log) {
   auto slot = std::make_unique<Slot>();
   slot->context.reset(engine->createExecutionContext());
-  if (!slot->context) throw BackendError(kErrBackend, logger.errorSummary("TensorRT could not create an execution context"));
+  if (!slot->context) throw BackendError(kErrBackend, log.errorSummary("TensorRT could not create an execution context"));
   // Size every buffer for the largest shapes the profile allows: set the inputs to their max,
   // then ask the context for the output shapes that follow.
   for (const auto& tensor : tensors) {
     if (tensor.isInput && !slot->context->setInputShape(tensor.name.c_str(), toDims(tensor.maxDims))) {
-      throw BackendError(kErrBackend, logger.errorSummary("TensorRT refused the max shape of input '" + tensor.name + "'"));
+      throw BackendError(kErrBackend, log.errorSummary("TensorRT refused the max shape of input '" + tensor.name + "'"));
     }
   }
   for (const auto& tensor : tensors) {
     Binding binding;
     binding.description = &tensor;
     binding.elementSize = dtypeSize(engine->getTensorDataType(tensor.name.c_str()));
-    const std::vector<int64_t> maxDims =
+    std::vector<int64_t> maxDims =
         tensor.isInput ? tensor.maxDims : toVector(slot->context->getTensorShape(tensor.name.c_str()));
-    for (int64_t dim : maxDims) {
-      if (dim < 0) {
-        throw BackendError(kErrModelFormat, "Output '" + tensor.name + "' has a data-dependent shape " + dimsText(maxDims) +
-                                                ", which this runtime does not support");
+    bool dataDependent = false;
+    for (int64_t dim : maxDims) dataDependent = dataDependent || dim < 0;
+    if (dataDependent) {
+      // The size exists only after the run: TensorRT asks the allocator for memory then.
+      binding.allocator = std::make_unique<GrowingOutput>();
+      if (!slot->context->setOutputAllocator(tensor.name.c_str(), binding.allocator.get())) {
+        throw BackendError(kErrBackend, log.errorSummary("TensorRT refused the output allocator of '" + tensor.name + "'"));
       }
+      binding.dims = maxDims;
+      slot->bindings.push_back(std::move(binding));
+      continue;
     }
     binding.capacityBytes = std::max<size_t>(elementCount(maxDims) * binding.elementSize, 1);
     binding.host = PinnedBuffer(binding.capacityBytes, zeroCopy);
@@ -160,7 +235,7 @@ std::unique_ptr<Slot> Engine::Impl::createSlot() {
       binding.deviceAddress = binding.device.get();
     }
     if (!slot->context->setTensorAddress(tensor.name.c_str(), binding.deviceAddress)) {
-      throw BackendError(kErrBackend, logger.errorSummary("TensorRT refused the address of '" + tensor.name + "'"));
+      throw BackendError(kErrBackend, log.errorSummary("TensorRT refused the address of '" + tensor.name + "'"));
     }
     binding.dims = maxDims;
     slot->bindings.push_back(std::move(binding));
@@ -176,26 +251,41 @@ Slot* Engine::Impl::acquire() {
       idle.pop_back();
       return slot;
     }
-    if (slots.size() < options.maxContexts) {
-      // Reserve the place, then create outside the lock (allocation can take milliseconds).
-      slots.push_back(nullptr);
-      const size_t index = slots.size() - 1;
+    if (slots.size() + creating < capacity) {
+      // Count the reservation, then create outside the lock (allocation can take milliseconds).
+      // Nothing indexes `slots` by position, so a failed creation shifts nobody.
+      ++creating;
       lock.unlock();
       std::unique_ptr<Slot> created;
+      std::exception_ptr failure;
       try {
-        cudaCheck(cudaSetDevice(options.device), "cudaSetDevice");
-        created = createSlot();
+        LogCapture log;
+        device->makeCurrent();
+        created = createSlot(log);
       } catch (...) {
-        lock.lock();
-        slots.erase(slots.begin() + static_cast<std::ptrdiff_t>(index));
-        slotFreed.notify_one();
-        throw;
+        failure = std::current_exception();
       }
       lock.lock();
+      --creating;
+      if (failure) {
+        ++stats.contextFailures;
+        // Out of device memory for another context (common on Jetson): serve the callers with
+        // the contexts that exist. Only when there is none at all does the caller fail.
+        if (slots.empty() && creating == 0) {
+          slotFreed.notify_all();
+          std::rethrow_exception(failure);
+        }
+        capacity = static_cast<uint32_t>(slots.size()) + creating;
+        slotFreed.notify_all();
+        continue;
+      }
       Slot* slot = created.get();
-      slots[index] = std::move(created);
+      slots.push_back(std::move(created));
       stats.contexts = static_cast<uint32_t>(slots.size());
       return slot;
+    }
+    if (slots.empty() && creating == 0) {
+      throw BackendError(kErrBackend, "No execution context could be created for this engine");
     }
     slotFreed.wait(lock);
   }
@@ -209,7 +299,7 @@ void Engine::Impl::release(Slot* slot) {
   slotFreed.notify_one();
 }
 
-void Engine::Impl::setInputShapes(Slot& slot, const std::vector<std::vector<int64_t>>& inputDims) {
+void Engine::Impl::setInputShapes(Slot& slot, const std::vector<std::vector<int64_t>>& inputDims, LogCapture& log) {
   size_t next = 0;
   for (auto& binding : slot.bindings) {
     const TensorDescription& tensor = *binding.description;
@@ -227,13 +317,15 @@ void Engine::Impl::setInputShapes(Slot& slot, const std::vector<std::vector<int6
     }
     if (binding.dims != dims) {
       if (!slot.context->setInputShape(tensor.name.c_str(), toDims(dims))) {
-        throw BackendError(kErrShape, logger.errorSummary("TensorRT refused shape " + dimsText(dims) + " for '" + tensor.name + "'"));
+        throw BackendError(kErrShape, log.errorSummary("TensorRT refused shape " + dimsText(dims) + " for '" + tensor.name + "'"));
       }
       binding.dims = dims;
     }
   }
   for (auto& binding : slot.bindings) {
-    if (!binding.description->isInput) binding.dims = toVector(slot.context->getTensorShape(binding.description->name.c_str()));
+    if (!binding.description->isInput && !binding.allocator) {
+      binding.dims = toVector(slot.context->getTensorShape(binding.description->name.c_str()));
+    }
   }
 }
 
@@ -252,23 +344,43 @@ void Engine::Impl::copyInputs(Slot& slot, const std::vector<HostInput>& inputs) 
   }
 }
 
-void Engine::Impl::enqueue(Slot& slot, bool copyIn, bool allowGraph) {
-  cudaStream_t stream = slot.stream.get();
+void Engine::Impl::enqueue(Slot& slot, bool copyIn, bool allowGraph, LogCapture& log) {
+  cuda::CUstream stream = slot.stream.get();
+  bool hasDataDependent = false;
+  for (auto& binding : slot.bindings) {
+    if (binding.allocator) {
+      binding.allocator->shapeKnown = false;
+      hasDataDependent = true;
+    }
+  }
   auto recordWork = [&] {
     for (auto& binding : slot.bindings) {
       if (zeroCopy || !binding.description->isInput || !copyIn) continue;
-      cudaCheck(cudaMemcpyAsync(binding.deviceAddress, binding.host.host(), elementCount(binding.dims) * binding.elementSize,
-                                cudaMemcpyHostToDevice, stream),
-                "cudaMemcpyAsync (input)");
+      copyToDevice(binding.deviceAddress, binding.host.host(), elementCount(binding.dims) * binding.elementSize, stream,
+                   "cuMemcpyHtoDAsync (input)");
     }
     if (!slot.context->enqueueV3(stream)) {
-      throw BackendError(kErrBackend, logger.errorSummary("TensorRT enqueueV3 failed"));
+      throw BackendError(kErrBackend, log.errorSummary("TensorRT enqueueV3 failed"));
     }
     for (auto& binding : slot.bindings) {
-      if (zeroCopy || binding.description->isInput) continue;
-      cudaCheck(cudaMemcpyAsync(binding.host.host(), binding.deviceAddress, elementCount(binding.dims) * binding.elementSize,
-                                cudaMemcpyDeviceToHost, stream),
-                "cudaMemcpyAsync (output)");
+      if (binding.description->isInput) continue;
+      if (binding.allocator) {
+        // TensorRT reported the shape before enqueueV3 returned (IOutputAllocator::notifyShape).
+        if (!binding.allocator->shapeKnown) {
+          throw BackendError(kErrBackend, "TensorRT did not report the shape of data-dependent output '" +
+                                              binding.description->name + "'");
+        }
+        binding.dims = binding.allocator->dims;
+        binding.hostCopy.resize(elementCount(binding.dims) * binding.elementSize);
+        if (!binding.hostCopy.empty()) {
+          copyToHost(binding.hostCopy.data(), binding.allocator->device.get(), binding.hostCopy.size(), stream,
+                     "cuMemcpyDtoHAsync (data-dependent output)");
+        }
+        continue;
+      }
+      if (zeroCopy) continue;
+      copyToHost(binding.host.host(), binding.deviceAddress, elementCount(binding.dims) * binding.elementSize, stream,
+                 "cuMemcpyDtoHAsync (output)");
     }
   };
   bool graphsDisabled = false;
@@ -276,7 +388,8 @@ void Engine::Impl::enqueue(Slot& slot, bool copyIn, bool allowGraph) {
     std::lock_guard<std::mutex> lock(mutex);
     graphsDisabled = stats.graphsDisabled;
   }
-  const bool useGraph = allowGraph && options.cudaGraphs && staticShapes && !graphsDisabled;
+  // Data-dependent sizes change per run: such work cannot be replayed from a graph.
+  const bool useGraph = allowGraph && options.cudaGraphs && staticShapes && !hasDataDependent && !graphsDisabled;
   if (useGraph && slot.graph.ready()) {
     slot.graph.launch(stream);
     std::lock_guard<std::mutex> lock(mutex);
@@ -287,20 +400,23 @@ void Engine::Impl::enqueue(Slot& slot, bool copyIn, bool allowGraph) {
   if (!useGraph) return;
   if (!slot.warmedUp) {
     // TensorRT does lazy initialisation on the first enqueue, which must not be captured.
-    slot.stream.synchronize("cudaStreamSynchronize (warm-up)");
+    slot.stream.synchronize("cuStreamSynchronize (warm-up)");
     slot.warmedUp = true;
     return;
   }
   // Second run on this slot: capture the same work (same addresses, same shapes) for replay.
-  slot.stream.synchronize("cudaStreamSynchronize (before capture)");
-  slot.graph.beginCapture(stream);
+  slot.stream.synchronize("cuStreamSynchronize (before capture)");
   bool captured = false;
-  try {
-    recordWork();
-    captured = slot.graph.endCapture(stream);
-  } catch (...) {
-    slot.graph.endCapture(stream);
-    slot.graph.reset();
+  if (slot.graph.beginCapture(stream)) {
+    try {
+      recordWork();
+      captured = slot.graph.endCapture(stream);
+    } catch (...) {
+      slot.graph.endCapture(stream);
+      slot.graph.reset();
+    }
+  } else {
+    recordWork();  // this run still has to happen: uncaptured
   }
   if (!captured) {
     // Some engines (e.g. with data-dependent control flow) cannot be captured.
@@ -310,7 +426,7 @@ void Engine::Impl::enqueue(Slot& slot, bool copyIn, bool allowGraph) {
 }
 
 std::vector<HostOutput> Engine::Impl::collectOutputs(Slot& slot) {
-  slot.stream.synchronize("cudaStreamSynchronize (inference)");
+  slot.stream.synchronize("cuStreamSynchronize (inference)");
   std::vector<HostOutput> outputs;
   for (auto& binding : slot.bindings) {
     if (binding.description->isInput) continue;
@@ -318,8 +434,12 @@ std::vector<HostOutput> Engine::Impl::collectOutputs(Slot& slot) {
     output.name = binding.description->name;
     output.dtype = binding.description->dtype;
     output.dims = binding.dims;
-    const auto* bytes = static_cast<const uint8_t*>(binding.host.host());
-    output.data.assign(bytes, bytes + elementCount(binding.dims) * binding.elementSize);
+    if (binding.allocator) {
+      output.data = binding.hostCopy;
+    } else {
+      const auto* bytes = static_cast<const uint8_t*>(binding.host.host());
+      output.data.assign(bytes, bytes + elementCount(binding.dims) * binding.elementSize);
+    }
     outputs.push_back(std::move(output));
   }
   std::lock_guard<std::mutex> lock(mutex);
@@ -330,29 +450,53 @@ std::vector<HostOutput> Engine::Impl::collectOutputs(Slot& slot) {
 Engine::Engine(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Engine::~Engine() {
-  // Contexts may still be running work on their streams: wait, then free in order.
-  for (auto& slot : impl_->slots) {
-    if (slot) cudaStreamSynchronize(slot->stream.get());
+  // Free on the engine's own device (another device may be current on this thread), after the
+  // work still queued on the slots' streams; contexts go before the engine, the engine before
+  // the runtime.
+  try {
+    impl_->device->makeCurrent();
+  } catch (...) {
+    // the driver is gone (process exit): nothing can be freed safely anyway
   }
+  for (auto& slot : impl_->slots) {
+    if (slot) cuda::driverApi().cuStreamSynchronize(slot->stream.get());
+  }
+  impl_->idle.clear();
+  impl_->slots.clear();
+  impl_->engine.reset();
+  impl_->runtime.reset();
 }
 
 std::shared_ptr<Engine> Engine::deserialize(const uint8_t* plan, size_t size, const EngineOptions& options) {
   if (plan == nullptr || size == 0) throw BackendError(kErrModelFormat, "The engine plan is empty");
   if (options.maxContexts == 0) throw BackendError(kErrInvalidOption, "maxContexts must be at least 1");
   const InferLibrary& library = inferLibrary();
+  LogCapture log;
   auto impl = std::make_unique<Impl>();
   impl->options = options;
-  impl->gpu = selectGpu(options.device);
+  impl->capacity = options.maxContexts;
+  impl->gpu = describeGpu(options.device);
+  impl->device = std::make_unique<DeviceContext>(options.device);
   impl->zeroCopy = impl->gpu.integrated;
   impl->version = formatVersion(library.version);
-  impl->runtime.reset(library.createRuntime(impl->logger));
-  if (!impl->runtime) throw BackendError(kErrBackend, impl->logger.errorSummary("TensorRT could not create a runtime"));
+  impl->runtime.reset(library.createRuntime());
+  if (!impl->runtime) throw BackendError(kErrBackend, log.errorSummary("TensorRT could not create a runtime"));
+  if (options.hostCodeAllowed) impl->runtime->setEngineHostCodeAllowed(true);
+  if (options.dlaCore >= 0) {
+    // An engine built for a DLA core runs on the core the runtime names (trtexec --useDLACore).
+    const int32_t cores = impl->runtime->getNbDLACores();
+    if (options.dlaCore >= cores) {
+      throw BackendError(kErrMismatch, "The engine was built for DLA core " + std::to_string(options.dlaCore) + " but " +
+                                           impl->gpu.name + " has " + std::to_string(cores) + " DLA core(s)");
+    }
+    impl->runtime->setDLACore(options.dlaCore);
+  }
   impl->engine.reset(impl->runtime->deserializeCudaEngine(plan, size));
   if (!impl->engine) {
     // TensorRT checks its own version tag and the device: a plan from another version or GPU
     // ends here (engine-file.ts catches the common cases earlier, from the metadata header).
-    throw BackendError(kErrMismatch, impl->logger.errorSummary("TensorRT " + impl->version + " could not deserialize the engine on " +
-                                                               impl->gpu.name + " (built by another TensorRT version or for another GPU?)"));
+    throw BackendError(kErrMismatch, log.errorSummary("TensorRT " + impl->version + " could not deserialize the engine on " +
+                                                      impl->gpu.name + " (built by another TensorRT version or for another GPU?)"));
   }
   impl->describeTensors();
   return std::shared_ptr<Engine>(new Engine(std::move(impl)));
@@ -384,12 +528,13 @@ std::vector<HostOutput> Engine::infer(const std::vector<HostInput>& inputs) {
     dims.push_back(match->dims);
   }
   if (ordered.size() != inputs.size()) throw BackendError(kErrShape, "Unknown or repeated input names");
-  cudaCheck(cudaSetDevice(impl_->options.device), "cudaSetDevice");
+  LogCapture log;
+  impl_->device->makeCurrent();
   SlotLease lease(*impl_);
   Slot& slot = *lease;
-  impl_->setInputShapes(slot, dims);
+  impl_->setInputShapes(slot, dims, log);
   impl_->copyInputs(slot, ordered);
-  impl_->enqueue(slot, true, true);
+  impl_->enqueue(slot, true, true, log);
   return impl_->collectOutputs(slot);
 }
 
@@ -406,17 +551,18 @@ std::vector<HostOutput> Engine::inferImages(const ImageBatch& batch) {
     throw BackendError(kErrShape, "GPU preprocessing fills float32 or float16 inputs, not " + input->dtype);
   }
   const std::vector<int64_t> dims = {static_cast<int64_t>(batch.images.size()), 3, batch.inputHeight, batch.inputWidth};
-  cudaCheck(cudaSetDevice(impl_->options.device), "cudaSetDevice");
+  LogCapture log;
+  impl_->device->makeCurrent();
   SlotLease lease(*impl_);
   Slot& slot = *lease;
-  impl_->setInputShapes(slot, {dims});
+  impl_->setInputShapes(slot, {dims}, log);
   Binding* binding = nullptr;
   for (auto& candidate : slot.bindings) {
     if (candidate.description == input) binding = &candidate;
   }
   letterboxOnGpu(batch, slot.images, binding->deviceAddress, input->dtype == "float16", slot.stream.get());
   // The letterbox wrote the device input directly: no host copy, and no graph (sizes vary).
-  impl_->enqueue(slot, false, false);
+  impl_->enqueue(slot, false, false, log);
   return impl_->collectOutputs(slot);
 }
 

@@ -30,6 +30,8 @@ struct EngineOptions {
   int device = 0;
   uint32_t maxContexts = 2;
   bool cudaGraphs = true;  // capture and replay for static-shape engines
+  int dlaCore = -1;        // the DLA core the engine was built for (IRuntime::setDLACore), -1 = GPU
+  bool hostCodeAllowed = false;  // version-compatible plans (IRuntime::setEngineHostCodeAllowed)
 };
 
 struct HostInput {
@@ -62,6 +64,7 @@ struct ImageBatch {
 
 struct EngineStats {
   uint32_t contexts = 0;       // slots created so far
+  uint32_t contextFailures = 0;  // createExecutionContext / allocation failures (callers then wait)
   uint64_t runs = 0;
   uint64_t graphReplays = 0;   // runs served by a CUDA graph
   bool graphsDisabled = false; // capture failed once: plain enqueues from then on

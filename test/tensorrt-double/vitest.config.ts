@@ -1,0 +1,11 @@
+// The TensorRT contract double's tests: run by test/tensorrt-double.test.ts in a child process
+// whose environment points TensorRT and CUDA at the fakes (native/tests/tensorrt_double).
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/tensorrt-double/**/*.double.ts'],
+    testTimeout: 60_000,
+    pool: 'forks',
+  },
+});
