@@ -154,6 +154,8 @@ function tensorRtBackend(report: Omit<CapabilityReport, 'backends'>): BackendSta
     return { usable: false, reason: `the native addon is not loaded (${addon.reason})`, fix: addon.fix };
   }
   if (!cuda.compiled) {
+    // compiled stays false when the addon's capabilities() itself failed: say that, not a build flag
+    if (cuda.error?.startsWith('capabilities() failed')) return { usable: false, reason: `the addon could not report its CUDA state (${cuda.error})`, fix: 'reinstall or rebuild the addon: npm rebuild yoloe-trt' };
     return { usable: false, reason: 'the addon was built with -DYOLOE_WITH_CUDA=OFF', fix: 'rebuild without it: npx cmake-js rebuild' };
   }
   if (cuda.state === 'driver-too-old') {

@@ -5,7 +5,7 @@ import { YoloeTrtError, invalidOption } from './errors.js';
 import { describeModel } from './onnx/info.js';
 import { loadOnnxFile } from './onnx/model.js';
 import type { TensorInfo } from './types.js';
-import { optBoolean, optNumber, optObject, optString } from './validate.js';
+import { checkKnownKeys, optBoolean, optNumber, optObject, optString } from './validate.js';
 
 export interface ExportTritonOptions {
   /** a yoloe-trt engine (header or plan + sidecar) or an ONNX model */
@@ -86,6 +86,7 @@ export function tritonConfig(o: { name: string; platform: 'tensorrt_plan' | 'onn
  */
 export function exportTriton(options: ExportTritonOptions): ExportTritonResult {
   const o = optObject('exportTriton options', options) as Record<string, unknown>;
+  checkKnownKeys('exportTriton', o, ['model', 'repo', 'name', 'maxBatch', 'instances', 'dynamicBatching']);
   const model = optString('model', o.model);
   if (model === undefined) throw invalidOption('model', 'an engine or ONNX path', o.model);
   const repo = optString('repo', o.repo);

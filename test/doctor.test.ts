@@ -20,7 +20,7 @@ function fakeAddon(cuda: Partial<NativeCapabilities['cuda']> | 'throws', tensorr
   const binding = {
     capabilities: () => {
       if (cuda === 'throws') throw new Error('driver call failed');
-      return { addon: { version: '0.1.0', napi: 8 }, cuda: { compiled: true, runtimeVersion: 12060, driverVersion: 12080, devices: [GPU], ...cuda } };
+      return { addon: { version: '0.1.0', napi: 8 }, cuda: { compiled: true, state: 'ok', runtimeVersion: 12060, driverVersion: 12080, devices: [GPU], nvrtc: JETSON_NVRTC, ...cuda } };
     },
     ...(tensorrt === undefined ? {} : {
       tensorrt: {
@@ -33,18 +33,21 @@ function fakeAddon(cuda: Partial<NativeCapabilities['cuda']> | 'throws', tensorr
   } as unknown as NativeBinding;
   return { binding, source: 'build' as const, path: '/x/build/Release/yoloe_trt.node' };
 }
+/** JetPack 6's NVRTC, compiling the kernels for the Orin's sm_87. */
+const JETSON_NVRTC = { found: true, version: '12.6', library: '/usr/local/cuda/lib64/libnvrtc.so.12', deviceTargets: [{ target: 'sm_87' }], cacheDir: '/home/u/.cache/yoloe-trt/kernels' };
 const TRT_OK = { compiled: true, found: true, version: '10.3.0', library: '/usr/lib/aarch64-linux-gnu/libnvinfer.so.10' };
 
 describe('capability report: every branch, on any machine (stand-in addon)', () => {
   it('a Jetson with CUDA and TensorRT: TensorRT usable, device and versions reported', async () => {
     const r = await capabilitiesOf(fakeAddon({}, TRT_OK));
     expect(r.addon).toEqual({ loaded: true, source: 'local build', path: '/x/build/Release/yoloe_trt.node', version: '0.1.0', napi: 8 });
-    expect(r.cuda).toEqual({ compiled: true, runtimeVersion: '12.6', driverVersion: '12.8', devices: [GPU] });
+    expect(r.cuda).toMatchObject({ compiled: true, state: 'ok', runtimeVersion: '12.6', driverVersion: '12.8', devices: [GPU] });
     expect(r.tensorrt).toMatchObject({ compiled: true, found: true, version: '10.3.0', library: TRT_OK.library });
     expect(r.backends.tensorrt).toEqual({ usable: true });
     const text = formatReport(r);
-    expect(text).toContain('CUDA           compiled in (runtime 12.6), driver 12.8');
-    expect(text).toContain('  device       NVIDIA Jetson AGX Orin, compute 8.7, 32.0 GiB, integrated');
+    expect(text).toContain('CUDA           ok, driver 12.8');
+    expect(text).toContain('  device       NVIDIA Jetson AGX Orin, compute 8.7, 32.0 GiB, integrated, kernels for sm_87');
+    expect(text).toContain('NVRTC          12.6 (/usr/local/cuda/lib64/libnvrtc.so.12)');
     expect(text).toContain(`TensorRT       found 10.3.0 (${TRT_OK.library})`);
     expect(text).toMatch(/yes tensorrt/);
     expect(text).not.toContain('fix:');
@@ -52,12 +55,12 @@ describe('capability report: every branch, on any machine (stand-in addon)', () 
 
   const unusable: [string, Parameters<typeof capabilitiesOf>[0], RegExp, RegExp][] = [
     ['no addon', { binding: null, error: 'native addon not loaded: no build' }, /native addon is not loaded \(native addon not loaded: no build\)/, /npm rebuild yoloe-trt/],
-    ['addon without CUDA', fakeAddon({ compiled: false, runtimeVersion: null, driverVersion: null, devices: [] }, TRT_OK), /built without CUDA/, /CUDA toolkit/],
+    ['addon without CUDA', fakeAddon({ compiled: false, runtimeVersion: null, driverVersion: null, devices: [] }, TRT_OK), /built with -DYOLOE_WITH_CUDA=OFF/, /rebuild without it/],
     ['no NVIDIA driver', fakeAddon({ driverVersion: null, devices: [], error: 'libcuda.so.1 not found' }, TRT_OK), /no NVIDIA driver found \(libcuda\.so\.1 not found\)/, /install the NVIDIA driver/],
     ['driver but no device', fakeAddon({ devices: [] }, TRT_OK), /no CUDA device visible/, /CUDA_VISIBLE_DEVICES/],
     ['no TensorRT binding', fakeAddon({}), /not compiled into this addon/, /TensorRT development headers/],
     ['built without TensorRT headers', fakeAddon({}, { compiled: false, found: true, version: '10.3.0' }), /not compiled into this addon/, /TensorRT development headers/],
-    ['libnvinfer missing at run time', fakeAddon({}, { compiled: true, found: false, error: 'libnvinfer.so.10: cannot open shared object file' }), /libnvinfer not found at run time \(libnvinfer\.so\.10: cannot open/, /LD_LIBRARY_PATH/],
+    ['libnvinfer missing at run time', fakeAddon({}, { compiled: true, found: false, error: 'libnvinfer.so.10: cannot open shared object file' }), /libnvinfer not found at run time \(libnvinfer\.so\.10: cannot open/, /TENSORRT_LIB_DIR/],
     ['TensorRT probe throws', fakeAddon({}, 'throws'), /libnvinfer not found at run time \(TensorRT probe failed: dlopen crashed\)/, /install TensorRT/],
   ];
   it.each(unusable)('%s: TensorRT unusable, with the reason and the fix', async (_name, status, reason, fix) => {
@@ -74,7 +77,7 @@ describe('capability report: every branch, on any machine (stand-in addon)', () 
   it('capabilities() throwing is reported in cuda.error, not thrown', async () => {
     const r = await capabilitiesOf(fakeAddon('throws', TRT_OK));
     expect(r.cuda).toMatchObject({ compiled: false, driverVersion: null, error: 'capabilities() failed: driver call failed' });
-    expect(r.backends.tensorrt).toMatchObject({ usable: false, reason: expect.stringMatching(/built without CUDA/) });
+    expect(r.backends.tensorrt).toMatchObject({ usable: false, reason: expect.stringMatching(/could not report its CUDA state \(capabilities\(\) failed: driver call failed\)/) });
     expect(formatReport(r)).toContain('CUDA           not compiled in — capabilities() failed: driver call failed');
   });
 
