@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync } from 'node:fs';
 import { YoloeTrtError } from '../errors.js';
 import { listCalibrationImages } from '../quantize/calibration-set.js';
 import { loadEvaluationData } from '../quantize/evaluate-model.js';
@@ -17,7 +17,11 @@ export const quantizeUsage = `yoloe-trt quantize <model.onnx> --calib DIR --out 
   --method M         percentile | entropy | minmax (default percentile 99.999)
   --count N          calibration images to sample (default min(500, available))
   --seed N           sampling seed (default 0)
-  --max-drop X       keep the most sensitive layers float until the held-out mAP drop <= X points
+  --max-drop X       keep the most sensitive layers float until the held-out mAP drop <= X points;
+                     a missed budget (held-out, or --eval's box / mask drop) is the verdict OVER BUDGET:
+                     exit non-zero and the model is not written
+  --allow-over-budget  write the best-effort model anyway when the budget is missed (verdict still OVER BUDGET)
+  --holdout N        calibration images held out to judge --max-drop (default max(4, a quarter))
   --calib-labels D   labels of the calibration images (COCO JSON / data YAML) for --max-drop
   --silu-floor X     cpu: floor of SiLU input ranges, a negative number or 'off' (default -8)
   --exclude NAMES    node names to keep float, comma-separated
@@ -30,12 +34,14 @@ export const quantizeUsage = `yoloe-trt quantize <model.onnx> --calib DIR --out 
   --limit N          evaluate at most N images
   --latency-runs N   timed runs per model for the latency ratio (default 20)
   --json             print the result as JSON
-Exits non-zero (ERR_QUANTIZATION) when the INT8 model's outputs collapse.`;
+Exits non-zero (ERR_QUANTIZATION) when the INT8 model's outputs collapse, or when --max-drop is missed
+(unless --allow-over-budget).`;
 
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 
 function summary(r: QuantizeResult) {
   return {
+    written: r.output !== undefined,
     output: r.output,
     target: r.target,
     method: r.method,
@@ -61,6 +67,8 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
     count: { type: 'string' },
     seed: { type: 'string' },
     'max-drop': { type: 'string' },
+    'allow-over-budget': { type: 'boolean' },
+    holdout: { type: 'string' },
     'calib-labels': { type: 'string' },
     'silu-floor': { type: 'string' },
     exclude: { type: 'string' },
@@ -89,10 +97,14 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
 
   let result: QuantizeResult | undefined;
   let int8: string;
+  /** where the new model goes once it passed (written next to it first, renamed into place) */
+  let destination: string | undefined;
+  const maxDrop = numberFlag('max-drop', values['max-drop']);
   if (values.check) {
     int8 = values.check;
   } else {
-    int8 = requireFlag('out', values.out);
+    destination = requireFlag('out', values.out);
+    int8 = `${destination}.partial-${process.pid}`;
     const exclude = { names: list(values.exclude), opTypes: list(values['exclude-op']), patterns: values['exclude-pattern'] ? [values['exclude-pattern']] : undefined };
     if (values['trt-cache']) {
       result = await importTrtCache(fp32, readFileSync(values['trt-cache'], 'utf8'), int8, { exclude });
@@ -104,7 +116,8 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
         target,
         method,
         calibration: { images: requireFlag('calib', values.calib), count: numberFlag('count', values.count), seed: numberFlag('seed', values.seed) },
-        maxDrop: numberFlag('max-drop', values['max-drop']),
+        maxDrop,
+        holdout: numberFlag('holdout', values.holdout),
         ...(values['silu-floor'] !== undefined ? { siluInputFloor: values['silu-floor'] === 'off' ? null : numberFlag('silu-floor', values['silu-floor']) } : {}),
         ...(labels ? { labels } : {}),
         exclude,
@@ -119,7 +132,24 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
     : undefined;
   const latencyRuns = numberFlag('latency-runs', values['latency-runs']);
   if (latencyRuns !== undefined && !(Number.isInteger(latencyRuns) && latencyRuns > 0)) throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected a positive integer for --latency-runs but received ${latencyRuns}`, { option: 'latency-runs' });
-  const report = await quantizationReport({ fp32, int8, images: checkImages, ...(evaluation ? { evaluation } : {}), ...(latencyRuns ? { latencyRuns } : {}), onProgress: progress });
+  const budget = maxDrop === undefined ? undefined : result?.budget
+    ? { maxDrop, heldOutDrop: result.budget.drop, measure: result.budget.measure, heldOutImages: result.budget.heldOutImages }
+    : { maxDrop };
+  let report;
+  try {
+    report = await quantizationReport({ fp32, int8, images: checkImages, ...(evaluation ? { evaluation } : {}), ...(latencyRuns ? { latencyRuns } : {}), ...(budget ? { budget } : {}), onProgress: progress });
+  } catch (e) {
+    if (destination) rmSync(int8, { force: true });
+    throw e;
+  }
+  const overBudget = report.verdict === 'over-budget';
+  const keep = destination !== undefined && report.verdict !== 'collapsed' && (!overBudget || values['allow-over-budget'] === true);
+  if (destination) {
+    if (keep) renameSync(int8, destination);
+    else rmSync(int8, { force: true });
+    report.int8.path = destination;
+    if (result) result.output = keep ? destination : undefined;
+  }
   if (values.json) {
     const map = report.map
       ? { images: report.map.images, boxDrop: report.map.boxDrop, maskDrop: report.map.maskDrop, fp32: { box: report.map.fp32.box.map, mask: report.map.fp32.mask?.map }, int8: { box: report.map.int8.box.map, mask: report.map.int8.mask?.map } }
@@ -127,15 +157,26 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
     out.write(`${JSON.stringify({ ...(result ? { quantize: summary(result) } : {}), report: { ...report, map } })}\n`);
   } else {
     if (result) {
-      out.write(`wrote ${int8}: ${result.counts.quantizeLinear} QuantizeLinear, ${result.counts.weights} int8 weights (${result.target}, ${result.method})\n`);
+      out.write(`${keep ? 'wrote' : 'did NOT write'} ${destination}: ${result.counts.quantizeLinear} QuantizeLinear, ${result.counts.weights} int8 weights (${result.target}, ${result.method})\n`);
       out.write(`float by default: ${result.floatByDefault.join(', ') || 'none'}\n`);
       if (result.floatLayers.length) out.write(`kept float for accuracy: ${result.floatLayers.join(', ')}\n`);
       if (result.mixedPrecision) out.write(`held-out drop (${result.mixedPrecision.measure}): all int8 ${result.mixedPrecision.fullDrop.toFixed(2)} -> ${result.mixedPrecision.finalDrop.toFixed(2)} points${result.mixedPrecision.met ? '' : ' (budget NOT met)'}\n`);
-      if (result.layerCosts) for (const l of result.layerCosts.layers) out.write(`  ${l.name}: +${l.ms.toFixed(2)} ms\n`);
+      if (result.layerCosts) for (const l of result.layerCosts.layers) out.write(`  ${l.name}: +${l.ms.toFixed(2)} ms, +${(l.bytes / 1e3).toFixed(1)} kB\n`);
     }
     out.write(`${formatQuantizationReport(report)}\n`);
   }
   if (report.check.verdict === 'collapsed') {
-    throw new YoloeTrtError('ERR_QUANTIZATION', `The INT8 model's outputs COLLAPSED: ${report.check.reasons.join('; ')}. Do not deploy ${int8}.`, { verdict: report.check });
+    throw new YoloeTrtError('ERR_QUANTIZATION', `The INT8 model's outputs COLLAPSED: ${report.check.reasons.join('; ')}. Do not deploy ${destination ?? int8}${destination ? ' (not written)' : ''}.`, { verdict: report.check });
+  }
+  if (overBudget) {
+    const why = report.reasons.filter((r) => /max-drop/.test(r)).join('; ');
+    if (keep) out.write(`OVER BUDGET: ${why}; wrote the best effort to ${destination} anyway (--allow-over-budget)\n`);
+    else {
+      throw new YoloeTrtError(
+        'ERR_QUANTIZATION',
+        `OVER BUDGET: ${why}. ${destination ? `${destination} was not written; --allow-over-budget writes the best effort` : `Do not deploy ${int8}`}.`,
+        { verdict: 'over-budget', budget: report.budget },
+      );
+    }
   }
 }

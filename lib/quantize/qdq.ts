@@ -93,7 +93,18 @@ export interface QuantizeOptions {
 export interface LayerCosts {
   allInt8Ms: number;
   mixedMs: number;
-  layers: { name: string; ms: number }[];
+  /** each float layer alone: latency over all int8 (ms) and file size over all int8 (bytes: 3 per weight, float32 instead of int8) */
+  layers: { name: string; ms: number; bytes: number }[];
+}
+
+export interface QuantizeBudget {
+  maxDrop: number;
+  /** held-out mAP50-95 drop of the written model, in points */
+  drop: number;
+  /** 'map' with labels, else 'agreement-map' (fp32 detections as ground truth) */
+  measure: 'map' | 'agreement-map';
+  heldOutImages: number;
+  met: boolean;
 }
 
 export interface QuantizeResult {
@@ -113,6 +124,11 @@ export interface QuantizeResult {
   /** layers kept in float by mixed precision (and `floatLayers`) */
   floatLayers: string[];
   mixedPrecision?: MixedPrecisionResult;
+  /**
+   * with `maxDrop`: the budget and whether the held-out drop of the written model meets it.
+   * `met: false` is a failure the caller must act on (the model written is the best effort).
+   */
+  budget?: QuantizeBudget;
   /** latency of the mixed-precision choice: all int8, the result, and each float layer alone (ms over all int8) */
   layerCosts?: LayerCosts;
   /** planned tensors left float because precomputed ranges did not cover them */
@@ -327,6 +343,8 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
     const idByName = new Map<string, number>();
     if (options.labels) for (const [id, p] of options.labels.imagePaths) idByName.set(basename(p), id);
     for (const f of heldOutFiles) heldOut.push({ image: await decodeImage(f), id: idByName.get(basename(f)) });
+    // the ranking signal uses every calibration image; the held-out ones only judge
+    const signalImages = await Promise.all(calibrationImages.map((f) => decodeImage(f)));
     mixedPrecision = await withFp32Path(fp32Bytes, (fp32) =>
       chooseFloatLayers({
         fp32,
@@ -334,6 +352,7 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
         layers: fullPlan.quantizedLayers,
         layerCost: (name) => weightCounts.get(name) ?? 0,
         heldOut,
+        signalImages,
         maxDrop: options.maxDrop!,
         labels: options.labels,
         onProgress: log,
@@ -350,7 +369,7 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
       layerCosts = {
         allInt8Ms: ms[0]!,
         mixedMs: ms[1]!,
-        layers: mixedPrecision.floatLayers.map((name, i) => ({ name, ms: ms[i + 2]! - ms[0]! })),
+        layers: mixedPrecision.floatLayers.map((name, i) => ({ name, ms: ms[i + 2]! - ms[0]!, bytes: 3 * (weightCounts.get(name) ?? 0) })),
       };
     }
   }
@@ -379,6 +398,9 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
     excluded: plan.excluded,
     floatLayers,
     ...(mixedPrecision ? { mixedPrecision } : {}),
+    ...(mixedPrecision
+      ? { budget: { maxDrop: options.maxDrop!, drop: mixedPrecision.finalDrop, measure: mixedPrecision.measure, heldOutImages: mixedPrecision.heldOutImages, met: mixedPrecision.met } }
+      : {}),
     ...(layerCosts ? { layerCosts } : {}),
     uncovered,
     params,
