@@ -7,6 +7,7 @@ import { QUANTIZE_TARGETS, type QuantizeTarget } from '../quantize/placement.js'
 import { formatQuantizationReport, quantizationReport } from '../quantize/report.js';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../quantize/statistics.js';
 import { importTrtCache } from '../quantize/trt-import.js';
+import { writeQuantizationHtml } from '../report/quantize-html.js';
 import { numberFlag, parseCommand, requireFlag } from './args.js';
 
 export const quantizeUsage = `yoloe-trt quantize <model.onnx> --calib DIR --out M.int8.onnx [options]
@@ -33,6 +34,8 @@ export const quantizeUsage = `yoloe-trt quantize <model.onnx> --calib DIR --out 
   --images DIR       image folder of --eval data; --labels DIR: its YOLO labels
   --limit N          evaluate at most N images
   --latency-runs N   timed runs per model for the latency ratio (default 20)
+  --report DIR       write DIR/report.html: FP32 vs INT8 PR curves (with --eval), per-layer sensitivity
+                     with size and latency costs (with --max-drop), score-compression histogram
   --json             print the result as JSON
 Exits non-zero (ERR_QUANTIZATION) when the INT8 model's outputs collapse, or when --max-drop is missed
 (unless --allow-over-budget).`;
@@ -81,6 +84,7 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
     labels: { type: 'string' },
     limit: { type: 'string' },
     'latency-runs': { type: 'string' },
+    report: { type: 'string' },
     json: { type: 'boolean' },
   });
   if (values.help) {
@@ -142,6 +146,7 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
     if (destination) rmSync(int8, { force: true });
     throw e;
   }
+  const html = values.report !== undefined ? writeQuantizationHtml(values.report, report, result) : undefined;
   const overBudget = report.verdict === 'over-budget';
   const keep = destination !== undefined && report.verdict !== 'collapsed' && (!overBudget || values['allow-over-budget'] === true);
   if (destination) {
@@ -154,7 +159,7 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
     const map = report.map
       ? { images: report.map.images, boxDrop: report.map.boxDrop, maskDrop: report.map.maskDrop, fp32: { box: report.map.fp32.box.map, mask: report.map.fp32.mask?.map }, int8: { box: report.map.int8.box.map, mask: report.map.int8.mask?.map } }
       : undefined;
-    out.write(`${JSON.stringify({ ...(result ? { quantize: summary(result) } : {}), report: { ...report, map } })}\n`);
+    out.write(`${JSON.stringify({ ...(result ? { quantize: summary(result) } : {}), report: { ...report, map }, ...(html ? { html } : {}) })}\n`);
   } else {
     if (result) {
       out.write(`${keep ? 'wrote' : 'did NOT write'} ${destination}: ${result.counts.quantizeLinear} QuantizeLinear, ${result.counts.weights} int8 weights (${result.target}, ${result.method})\n`);
@@ -164,6 +169,7 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
       if (result.layerCosts) for (const l of result.layerCosts.layers) out.write(`  ${l.name}: +${l.ms.toFixed(2)} ms, +${(l.bytes / 1e3).toFixed(1)} kB\n`);
     }
     out.write(`${formatQuantizationReport(report)}\n`);
+    if (html) out.write(`report: ${html}\n`);
   }
   if (report.check.verdict === 'collapsed') {
     throw new YoloeTrtError('ERR_QUANTIZATION', `The INT8 model's outputs COLLAPSED: ${report.check.reasons.join('; ')}. Do not deploy ${destination ?? int8}${destination ? ' (not written)' : ''}.`, { verdict: report.check });

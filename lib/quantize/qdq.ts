@@ -14,6 +14,7 @@ import type { Tensor } from '../types.js';
 import { prepareCalibrationSet } from './calibration-set.js';
 import { applyQdq, asymmetricParams, symmetricParams, type QuantParams } from './qdq-write.js';
 import { fastDfl } from './fast-dfl.js';
+import { biasCorrectionInputs, correctBiases, type ChannelMean } from './bias-correction.js';
 import { paramsSource, planQdq, QUANTIZE_TARGETS, type ExcludeOptions, type QdqPlan, type QuantizeTarget } from './placement.js';
 import { chooseFloatLayers, type HeldOutImage, type MixedPrecisionResult } from './sensitivity.js';
 import { CALIBRATION_METHODS, collectStatistics, computeRanges, type ActivationRange, type CalibrationMethod } from './statistics.js';
@@ -72,6 +73,12 @@ export interface QuantizeOptions {
    * bytes instead of requantizing every input; default true
    */
   unifyConcatScales?: boolean;
+  /**
+   * subtract from each quantized conv's float bias the mean output shift its int8 weights cause
+   * ((W_q - W) . mean input, per channel, from the calibration images); default false.
+   * Needs image calibration (ignored with precomputed ranges).
+   */
+  biasCorrection?: boolean;
   /**
    * mAP50-95 points the int8 model may lose on held-out calibration images; when set, the most
    * sensitive layers stay float until the drop fits. Default: no mixed precision.
@@ -285,6 +292,8 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
   let addHeldOut: (() => Promise<Map<string, ActivationRange>>) | undefined;
   let heldOutFiles: string[] = [];
   const uncovered: string[] = [];
+  /** conv input channel means for bias correction (filled while calibrating) */
+  const channelMeans = new Map<string, ChannelMean | undefined>();
   if (calibration.ranges !== undefined) {
     const given = calibration.ranges instanceof Map ? calibration.ranges : new Map(Object.entries(calibration.ranges));
     ranges = new Map();
@@ -303,8 +312,10 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
     heldOutFiles = set.files.slice(statCount);
     log(`calibrating ${tensors.length} tensors on ${statCount} image(s)${holdout ? `, ${holdout} held out` : ''}`);
     const histograms = target === 'tensorrt' ? 'abs' : method === 'entropy' ? 'both' : 'range';
+    if (options.biasCorrection) for (const t of biasCorrectionInputs(fullPlan)) channelMeans.set(t, undefined);
     const stats = await collectStatistics(model, tensors, slice(set.batches(1), 0, statCount), {
       histograms,
+      channelMeans,
       threads: options.threads,
       onProgress: (done) => log(`statistics ${done}/${statCount}`),
     });
@@ -314,6 +325,7 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
       addHeldOut = async () => {
         await collectStatistics(model, tensors, slice(set.batches(1), statCount, set.count), {
           histograms,
+          channelMeans,
           threads: options.threads,
           into: stats,
           onProgress: (done) => log(`statistics ${statCount + done}/${set.count}`),
@@ -329,7 +341,9 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
   const build = (extraFloat: string[]) => {
     const plan = planQdq(model, target, { ...placement, floatLayers: [...(options.floatLayers ?? []), ...extraFloat] });
     for (const t of uncovered) plan.activations.delete(t);
-    const written = applyQdq(model, plan, params, weightCache);
+    const means = new Map([...channelMeans].filter((e): e is [string, ChannelMean] => e[1] !== undefined));
+    const source = means.size > 0 ? correctBiases(model, plan, means, weightCache) : model;
+    const written = applyQdq(source, plan, params, weightCache);
     return { plan, model: rewriteDfl ? fastDfl(written).model : written };
   };
 
@@ -358,6 +372,7 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
         onProgress: log,
       }),
     );
+    for (const s of mixedPrecision.sensitivities) s.floatBytes = 3 * (weightCounts.get(s.name) ?? 0);
     floatLayers = [...floatLayers, ...mixedPrecision.floatLayers];
     if (mixedPrecision.floatLayers.length > 0 && options.measureLayerCost !== false) {
       log('measuring what the float layers cost in latency');
@@ -381,7 +396,7 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
   const { plan, model: quantized } = build(mixedPrecision?.floatLayers ?? []);
   quantized.metadataProps = [
     ...quantized.metadataProps.filter((p) => p.key !== 'yoloe_trt_quantization'),
-    { key: 'yoloe_trt_quantization', value: JSON.stringify({ target, method: calibration.ranges ? 'precomputed' : method, floatLayers, fastDfl: rewriteDfl }) },
+    { key: 'yoloe_trt_quantization', value: JSON.stringify({ target, method: calibration.ranges ? 'precomputed' : method, floatLayers, fastDfl: rewriteDfl, biasCorrection: channelMeans.size > 0 }) },
   ];
   const bytes = writeOnnx(quantized);
   if (options.output) writeFileSync(options.output, bytes);

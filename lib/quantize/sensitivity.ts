@@ -63,6 +63,8 @@ export interface LayerSensitivity {
   noise: number;
   /** gain > 2 * noise: only these are float candidates */
   significant: boolean;
+  /** what keeping this layer float adds to the file (3 bytes per weight), when known */
+  floatBytes?: number;
 }
 
 /** One nested prefix of the ranking, checked. */
