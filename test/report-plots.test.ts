@@ -3,15 +3,24 @@
  * the printed table and the annotation file; Ultralytics' confusion-matrix rules on a hand
  * example; the quantize --report HTML page.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import sharp from 'sharp';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeImage } from '../lib/image/decode.js';
+import { preprocess } from '../lib/image/index.js';
+import { loadOnnxFile } from '../lib/onnx/index.js';
+import { planQdq } from '../lib/quantize/placement.js';
+import type { QuantizeResult } from '../lib/quantize/qdq.js';
+import { collectStatistics, computeRanges } from '../lib/quantize/statistics.js';
+import { writeTrtCache } from '../lib/quantize/trt-cache.js';
+import { writeQuantizationHtml } from '../lib/report/quantize-html.js';
 import { evalCommand } from '../lib/cli/eval.js';
+import { quantizeCommand } from '../lib/cli/quantize.js';
 import { confusionMatrix } from '../lib/report/confusion-matrix.js';
-import { MODELS, fixture } from './fixtures.js';
+import { IMAGES, MODELS, fixture } from './fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'yoloe-plots-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -93,5 +102,65 @@ describe('eval --plots', () => {
     expect(columns.slice(0, 80)).toEqual(perClass.slice(0, 80));
     expect(m[80]![80]).toBe(0);
     expect(text).toMatch(/plots: .*box_pr_curve\.png/);
+  });
+});
+
+describe('quantize --report', () => {
+  // a TensorRT cache with every amax 4x the calibrated one: a quick int8 model with visible score compression
+  const cache = join(dir, 'coarse.cache');
+  const report = join(dir, 'qreport');
+  let json: any;
+  let html: string;
+  let data: any;
+
+  beforeAll(async () => {
+    const model = loadOnnxFile(MODELS.seg320());
+    const plan = planQdq(model, 'tensorrt');
+    const tensors = [...plan.activations.keys()].filter((t) => !plan.shareParams.has(t));
+    const images = fixture('coco128', 'images', 'train2017');
+    const files = readdirSync(images).sort().slice(0, 2).map((f) => join(images, f));
+    const batches = await Promise.all(files.map(async (f) => preprocess([await decodeImage(f)], 320, 320, 'float32').tensor));
+    const ranges = computeRanges(await collectStatistics(model, tensors, batches, { histograms: 'abs' }), 'percentile', 'symmetric');
+    writeFileSync(cache, writeTrtCache({ version: { major: 10, minor: 3, patch: 0 }, algorithm: 'EntropyCalibration2', scales: new Map([...ranges].map(([t, r]) => [t, 4 * (r as { amax: number }).amax])) }));
+    const out = sink();
+    await quantizeCommand([
+      MODELS.seg320(), '--calib', images, '--trt-cache', cache, '--out', join(dir, 'q.onnx'), '--eval', fixture('coco128', 'annotations', 'instances_train2017.json'),
+      '--limit', '4', '--latency-runs', '2', '--report', report, '--json',
+    ], out.stream);
+    json = JSON.parse(out.text());
+    html = readFileSync(join(report, 'report.html'), 'utf8');
+    data = JSON.parse(html.match(/<script type="application\/json" id="report-data">(.*?)<\/script>/s)![1]!);
+  });
+
+  it('one HTML page with FP32 vs INT8 PR curves and the score-compression histogram; its numbers are the printed report\'s', () => {
+    expect(json.html).toBe(join(report, 'report.html'));
+    expect(html.match(/<svg /g)).toHaveLength(3); // box PR, mask PR, histogram (no --max-drop: no sensitivity chart)
+    expect(html).toContain('No per-layer sensitivity');
+    expect(data.map.boxDrop).toBeCloseTo(json.report.map.boxDrop, 10);
+    expect(data.map.maskDrop).toBeCloseTo(json.report.map.maskDrop, 10);
+    for (const k of ['fp32', 'int8']) expect(data.map.box[k].precision).toHaveLength(101);
+    const above = (h: number[]) => h.slice(10).reduce((s, x) => s + x, 0);
+    expect(above(data.scoreHistogram.fp32)).toBe(json.report.scoreCompression.fp32AboveHalf);
+    expect(above(data.scoreHistogram.int8)).toBe(json.report.scoreCompression.int8AboveHalf);
+    expect(json.report.scoreCompression.int8AboveHalf).toBeLessThan(json.report.scoreCompression.fp32AboveHalf); // compressed
+  });
+
+  it('per-layer sensitivity rows carry gain, noise, and the size and latency a float layer costs', async () => {
+    const { quantizationReport } = await import('../lib/quantize/report.js');
+    const r = await quantizationReport({ fp32: MODELS.seg320(), int8: join(dir, 'q.onnx'), images: [IMAGES.bus()], latencyRuns: 1 });
+    const sensitivities = [
+      { name: '/model.22/cv2.0/cv2.0.0/conv/Conv', gain: 0.25, noise: 0.05, significant: true, floatBytes: 110592 },
+      { name: '/model.1/conv/Conv', gain: 0.01, noise: 0.02, significant: false, floatBytes: 13824 },
+    ];
+    const result = {
+      floatLayers: ['/model.22/cv2.0/cv2.0.0/conv/Conv'],
+      mixedPrecision: { sensitivities, steps: [{ floatLayers: 1, drop: 0.8, error: 0.75, errorNoise: 0.05 }] },
+      layerCosts: { allInt8Ms: 10, mixedMs: 10.5, layers: [{ name: '/model.22/cv2.0/cv2.0.0/conv/Conv', ms: 0.5, bytes: 110592 }] },
+    } as unknown as QuantizeResult;
+    const page = readFileSync(writeQuantizationHtml(join(dir, 'sens'), r, result), 'utf8');
+    expect(page.match(/<svg /g)).toHaveLength(2); // sensitivity bars, histogram (no --eval: no PR curves)
+    expect(page).toContain('<td>/model.22/cv2.0/cv2.0.0/conv/Conv</td><td>0.2500</td><td>0.0500</td><td>yes</td><td>yes</td><td>110.6</td><td>0.50</td>');
+    expect(page).toContain('<td>/model.1/conv/Conv</td><td>0.0100</td><td>0.0200</td><td>no</td><td></td><td>13.8</td><td>-</td>');
+    expect(page).toContain('<td>1</td><td>0.80</td><td>0.750</td><td>0.050</td>');
   });
 });
