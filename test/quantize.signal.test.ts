@@ -6,7 +6,6 @@
 import { describe, expect, it } from 'vitest';
 import { RawHead } from '../lib/quantize/agreement.js';
 import { combinedErrors, headError, pairedBootstrap } from '../lib/quantize/head-error.js';
-import type { Tensor } from '../lib/types.js';
 
 const layout = { kind: 'raw' as const, output: 'output0', nc: 2, nm: 0, anchors: 2, transposed: false };
 
@@ -14,7 +13,7 @@ const layout = { kind: 'raw' as const, output: 'output0', nc: 2, nm: 0, anchors:
 function head(anchors: number[][]): RawHead {
   const data = new Float32Array(6 * 2);
   anchors.forEach((values, a) => values.forEach((v, c) => (data[c * 2 + a] = v)));
-  return new RawHead({ data, dims: [1, 6, 2], type: 'float32' } as Tensor, layout);
+  return new RawHead({ data, dims: [1, 6, 2], dtype: 'float32' }, layout);
 }
 
 describe('headError', () => {

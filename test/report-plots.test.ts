@@ -47,23 +47,25 @@ describe('confusionMatrix (Ultralytics ConfusionMatrix.process_batch rules)', ()
       annotations: [
         { id: 1, image_id: 1, category_id: 1, bbox: [0, 0, 10, 10], area: 100, iscrowd: 0 },
         { id: 2, image_id: 1, category_id: 2, bbox: [50, 50, 10, 10], area: 100, iscrowd: 0 },
-        { id: 3, image_id: 1, category_id: 2, bbox: [80, 0, 10, 10], area: 100, iscrowd: 0 }, // missed
+        { id: 3, image_id: 1, category_id: 2, bbox: [80, 0, 10, 10], area: 100, iscrowd: 0 },
         { id: 4, image_id: 1, category_id: 1, bbox: [0, 80, 10, 10], area: 100, iscrowd: 1 }, // crowd: ignored
+        { id: 5, image_id: 1, category_id: 2, bbox: [1, 0, 10, 10], area: 100, iscrowd: 0 },
       ],
     };
     const dets = [
-      { image_id: 1, category_id: 1, score: 0.9, bbox: [0, 0, 10, 10] }, // correct a
-      { image_id: 1, category_id: 1, score: 0.8, bbox: [1, 0, 10, 10] }, // duplicate of the same gt: background
-      { image_id: 1, category_id: 1, score: 0.7, bbox: [51, 51, 10, 10] }, // b predicted as a
+      { image_id: 1, category_id: 1, score: 0.9, bbox: [0, 0, 10, 10] }, // gt 1 (IoU 1), also gt 5 (0.82): a detection matches once
+      { image_id: 1, category_id: 1, score: 0.8, bbox: [0, 1, 10, 10] }, // best on gt 1 (0.82), which took d1: background
+      { image_id: 1, category_id: 1, score: 0.7, bbox: [51, 51, 10, 10] }, // gt 2 (0.68): b predicted as a
       { image_id: 1, category_id: 2, score: 0.6, bbox: [30, 30, 5, 5] }, // nothing there: background
       { image_id: 1, category_id: 2, score: 0.2, bbox: [80, 0, 10, 10] }, // below conf: not counted
+      { image_id: 1, category_id: 2, score: 0.5, bbox: [85, 0, 10, 10] }, // gt 3 at IoU 0.33 only: background
     ];
     const { matrix } = confusionMatrix(gt, dets, [1, 2]);
-    // rows predicted (a, b, background), columns true (a, b, background)
+    // rows predicted (a, b, background), columns true (a, b, background); gts 3 and 5 unmatched
     expect(matrix).toEqual([
       [1, 1, 1],
-      [0, 0, 1],
-      [0, 1, 0],
+      [0, 0, 2],
+      [0, 2, 0],
     ]);
   });
 });
