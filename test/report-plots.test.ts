@@ -62,11 +62,24 @@ describe('confusionMatrix (Ultralytics ConfusionMatrix.process_batch rules)', ()
     ];
     const { matrix } = confusionMatrix(gt, dets, [1, 2]);
     // rows predicted (a, b, background), columns true (a, b, background); gts 3 and 5 unmatched
+    // (the same matrix as Ultralytics' process_batch, numpy transcription, on these boxes)
     expect(matrix).toEqual([
       [1, 1, 1],
       [0, 0, 2],
       [0, 2, 0],
     ]);
+  });
+
+  it('an image with ground truth but no match does not count its detections; one without ground truth does', () => {
+    const gt = {
+      images: [{ id: 1, width: 100, height: 100 }, { id: 2, width: 100, height: 100 }],
+      categories: [{ id: 1, name: 'a' }, { id: 2, name: 'b' }],
+      annotations: [{ id: 1, image_id: 1, category_id: 1, bbox: [0, 0, 10, 10], area: 100, iscrowd: 0 }],
+    };
+    const far = { category_id: 2, score: 0.9, bbox: [30, 30, 5, 5] };
+    // expected values: Ultralytics' process_batch (numpy transcription) on the same boxes
+    expect(confusionMatrix(gt, [{ image_id: 1, ...far }], [1, 2], { imageIds: [1] }).matrix).toEqual([[0, 0, 0], [0, 0, 0], [1, 0, 0]]);
+    expect(confusionMatrix(gt, [{ image_id: 2, ...far }], [1, 2], { imageIds: [2] }).matrix).toEqual([[0, 0, 0], [0, 0, 1], [0, 0, 0]]);
   });
 });
 

@@ -4,7 +4,8 @@
  * IoU > 0.45, each detection and each ground truth used once (highest IoU first); a matched
  * pair counts at [predicted class][true class], an unmatched ground truth at
  * [background][true class], an unmatched detection at [predicted class][background].
- * Crowd annotations are left out (YOLO labels have none).
+ * Crowd annotations are left out (YOLO labels have none). Checked against a numpy transcription
+ * of process_batch on the cases of test/report-plots.test.ts.
  */
 import type { CocoDetection, CocoGroundTruth } from '../eval/index.js';
 
@@ -77,9 +78,13 @@ export function confusionMatrix(
       if (d !== undefined) matrix[dts[d]!.cls]![g.cls]!++;
       else matrix[nc]![g.cls]!++;
     });
-    dts.forEach((d, di) => {
-      if (!matchedD.has(di)) matrix[d.cls]![nc]!++;
-    });
+    // as Ultralytics: in an image with ground truth, unmatched detections count only when
+    // something matched (its `if n:`); an image without ground truth counts them all
+    if (gts.length === 0 || matches.length > 0) {
+      dts.forEach((d, di) => {
+        if (!matchedD.has(di)) matrix[d.cls]![nc]!++;
+      });
+    }
   }
   return { matrix, nc, conf, iou: iouThreshold };
 }
