@@ -10,10 +10,8 @@ import type { QuantizeResult } from '../quantize/qdq.js';
 import { formatQuantizationReport, type QuantizationReport } from '../quantize/report.js';
 import { SCORE_BINS } from '../quantize/agreement.js';
 import { prSeries } from './eval-plots.js';
-import { barChart, lineChart } from './svg-charts.js';
+import { barChart, esc, lineChart } from './svg-charts.js';
 import { writeAtomic } from './write-files.js';
-
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function table(header: string[], rows: (string | number)[][]): string {
   return `<table><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(String(c))}</td>`).join('')}</tr>`).join('')}</table>`;

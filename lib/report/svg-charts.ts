@@ -16,7 +16,8 @@ const W = 640;
 const H = 480;
 const M = { left: 64, right: 24, top: 40, bottom: 56 };
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+/** XML / HTML text escape. */
+export const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const num = (x: number) => (Number.isFinite(x) ? Number(x.toFixed(2)) : 0);
 
 function frame(title: string, xLabel: string, yLabel: string, body: string, width = W, height = H): string {
