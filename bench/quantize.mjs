@@ -122,6 +122,7 @@ function benchUser() {
           r.map.maskDrop === undefined ? '-' : r.map.maskDrop.toFixed(2), r.verdict, String(q.floatLayers.length),
           r.latency.ratio.toFixed(3), separate ? separate.ratio.toFixed(3) : '-', r.sizeRatio.toFixed(3),
         ]);
+        console.log(`[${MODELS[kind].name} ${target}] row | ${rows.at(-1).join(' | ')} |${separate ? ` separate ms fp32 ${separate.fp32Ms.toFixed(1)} int8 ${separate.int8Ms.toFixed(1)}` : ''}`);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
