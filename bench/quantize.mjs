@@ -34,7 +34,7 @@ function sortedImages() {
 }
 
 /** Folders of symlinks: calib/ (images 0-63), and the judging split as a data YAML over images + labels 64-127. */
-function makeSplit(dir, kind) {
+export function makeSplit(dir, kind) {
   const files = sortedImages();
   const calib = join(dir, 'calib');
   mkdirSync(calib);
@@ -56,7 +56,7 @@ function makeSplit(dir, kind) {
   return { calib, yaml, first: basename(files[0]), last: basename(files[SPLIT - 1]), judgeFirst: basename(files[SPLIT]), judgeLast: basename(files.at(-1)) };
 }
 
-function cli(args) {
+export function cli(args) {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
   const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
   if (!line) throw new Error(`yoloe-trt ${args.join(' ')} printed no JSON (exit ${r.status}):\n${r.stderr.slice(-4000)}`);
@@ -82,7 +82,7 @@ function separateProcessMs(model, imgsz, runs = 20) {
 }
 
 /** int8 / fp32 as the median of per-pair ratios, each pair two fresh processes back to back. */
-function separateProcessRatio(fp32, int8, imgsz, pairs = 5) {
+export function separateProcessRatio(fp32, int8, imgsz, pairs = 5) {
   const ratios = [];
   const a = [];
   const b = [];
