@@ -58,11 +58,11 @@ export function writeQuantizationHtml(dir: string, report: QuantizationReport, r
   if (data.layers.length > 0) {
     const top = data.layers.slice(0, 24);
     parts.push('<h2>Per-layer sensitivity (head output error removed by keeping the layer float, fraction of the all-int8 error, +-1 bootstrap s.e.)</h2>');
-    parts.push(barChart('Sensitivity of the 24 most sensitive layers', 'layer', 'gain', top.map((l) => l.name), [{ label: 'gain', values: top.map((l) => l.gain) }], { errors: [top.map((l) => l.noise)] }));
+    parts.push(barChart('Sensitivity of the 24 most sensitive layers', 'rank (names in the table)', 'gain', top.map((_, i) => String(i + 1)), [{ label: 'gain', values: top.map((l) => l.gain) }], { errors: [top.map((l) => l.noise)] }));
     parts.push(
       table(
-        ['layer', 'gain', 'noise (s.e.)', 'above 2x noise', 'kept float', 'size cost if float (kB)', 'latency cost if float (ms, measured for float layers)'],
-        data.layers.map((l) => [l.name, l.gain.toFixed(4), l.noise.toFixed(4), l.significant ? 'yes' : 'no', l.float ? 'yes' : '', l.floatBytes !== undefined ? (l.floatBytes / 1e3).toFixed(1) : '-', l.latencyMs !== undefined ? l.latencyMs.toFixed(2) : '-']),
+        ['rank', 'layer', 'gain', 'noise (s.e.)', 'above 2x noise', 'kept float', 'size cost if float (kB)', 'latency cost if float (ms, measured for float layers)'],
+        data.layers.map((l, i) => [i + 1, l.name, l.gain.toFixed(4), l.noise.toFixed(4), l.significant ? 'yes' : 'no', l.float ? 'yes' : '', l.floatBytes !== undefined ? (l.floatBytes / 1e3).toFixed(1) : '-', l.latencyMs !== undefined ? l.latencyMs.toFixed(2) : '-']),
       ),
     );
   } else parts.push('<p>No per-layer sensitivity: the all-int8 model met the budget (or no --max-drop), so no layer was ranked.</p>');
