@@ -15,7 +15,9 @@ export const quantizeUsage = `yoloe-trt quantize <model.onnx> --calib DIR --out 
   --calib DIR        calibration images (a folder)
   --out FILE         where to write the Q/DQ ONNX
   --target T         cpu (ONNX Runtime int8 kernels) | tensorrt (explicit Q/DQ) (default cpu)
-  --method M         percentile | entropy | minmax (default percentile 99.999)
+  --method M         percentile | entropy | minmax | mse (default percentile 99.999; mse: per-tensor
+                     percentile by expected quantization error)
+  --bias-correction  fold the mean output shift of int8 weights into each conv's float bias
   --count N          calibration images to sample (default min(500, available))
   --seed N           sampling seed (default 0)
   --max-drop X       keep the most sensitive layers float until the held-out mAP drop <= X points;
@@ -71,6 +73,7 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
     seed: { type: 'string' },
     'max-drop': { type: 'string' },
     'allow-over-budget': { type: 'boolean' },
+    'bias-correction': { type: 'boolean' },
     holdout: { type: 'string' },
     'calib-labels': { type: 'string' },
     'silu-floor': { type: 'string' },
@@ -122,6 +125,7 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
         calibration: { images: requireFlag('calib', values.calib), count: numberFlag('count', values.count), seed: numberFlag('seed', values.seed) },
         maxDrop,
         holdout: numberFlag('holdout', values.holdout),
+        ...(values['bias-correction'] ? { biasCorrection: true } : {}),
         ...(values['silu-floor'] !== undefined ? { siluInputFloor: values['silu-floor'] === 'off' ? null : numberFlag('silu-floor', values['silu-floor']) } : {}),
         ...(labels ? { labels } : {}),
         exclude,
