@@ -174,25 +174,31 @@ async function benchPtq() {
 
 function benchStability() {
   const rows = [];
+  const stabilityTargets = process.env.BENCH_QUANTIZE_TARGETS ? targets : ['cpu'];
   for (const kind of models) {
-    const dir = mkdtempSync(join(tmpdir(), 'yoloe-bench-stab-'));
-    try {
-      const split = makeSplit(dir, kind);
-      const orders = [1, 2].map((seed) => {
-        // --max-drop 0 makes the search rank every layer whatever the all-int8 drop
-        const { json } = cli(['quantize', MODELS[kind].file(), '--calib', split.calib, '--seed', String(seed), '--max-drop', '0', '--out', join(dir, `q${seed}.onnx`), '--allow-over-budget', '--latency-runs', '3', '--json']);
-        return json.quantize.mixedPrecision.sensitivities;
-      });
-      for (const k of [4, 8]) {
-        const [a, b] = orders.map((o) => new Set(o.slice(0, k).map((s) => s.name)));
-        const overlap = [...a].filter((n) => b.has(n)).length;
-        rows.push([MODELS[kind].name, String(k), `${overlap}/${k}`, [...a].join(' '), [...b].join(' ')]);
+    for (const target of stabilityTargets) {
+      const dir = mkdtempSync(join(tmpdir(), 'yoloe-bench-stab-'));
+      try {
+        const split = makeSplit(dir, kind);
+        const orders = [1, 2].map((seed) => {
+          // --max-drop 0 makes the search rank every layer whatever the all-int8 drop
+          const { json } = cli(['quantize', MODELS[kind].file(), '--calib', split.calib, '--target', target, '--seed', String(seed), '--max-drop', '0', '--out', join(dir, `q${seed}.onnx`), '--allow-over-budget', '--latency-runs', '3', '--json']);
+          const s = json.quantize.mixedPrecision.sensitivities;
+          console.log(`[stability ${MODELS[kind].name} ${target} seed ${seed}] ${s.slice(0, 8).map((l) => `${l.name} ${l.gain.toFixed(3)}±${l.noise.toFixed(3)}${l.significant ? '*' : ''}`).join(', ')}`);
+          return s;
+        });
+        const significant = orders.map((o) => new Set(o.filter((l) => l.significant).map((l) => l.name)));
+        for (const k of [1, 2, 4, 8]) {
+          const [a, b] = orders.map((o) => new Set(o.slice(0, k).map((l) => l.name)));
+          const overlap = [...a].filter((n) => b.has(n)).length;
+          rows.push([MODELS[kind].name, target, String(k), `${overlap}/${k}`, `${significant[0].size} / ${significant[1].size}`, [...a].join(' '), [...b].join(' ')]);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
     }
   }
-  table('Sensitivity order, cpu target, seeds 1 and 2 of the held-out split (images 0-63): top-k overlap', ['model', 'k', 'overlap', 'seed 1', 'seed 2'], rows);
+  table('Sensitivity order for seeds 1 and 2 of the held-out split (images 0-63): top-k overlap (significant: gain > 2x its bootstrap noise, among the 16 listed)', ['model', 'target', 'k', 'overlap', 'significant (seed 1 / 2)', 'seed 1', 'seed 2'], rows);
 }
 
 export async function benchQuantize() {
