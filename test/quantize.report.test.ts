@@ -189,6 +189,12 @@ describe('accuracy budget verdict', () => {
     expect(out.text()).toMatch(/OVER BUDGET: .*wrote the best effort to .*over-allowed\.onnx anyway/);
   });
 
+  it('a budget nothing would measure is refused (--check / --trt-cache without --eval)', async () => {
+    await expect(quantizeCommand([MODELS.seg320(), '--calib', calib, '--trt-cache', cache, '--out', join(dir, 'x.onnx'), '--max-drop', '1'], sink().stream)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION', message: expect.stringMatching(/--eval/) });
+    await expect(quantizeCommand([MODELS.seg320(), '--calib', calib, '--check', MODELS.seg320(), '--max-drop', '1'], sink().stream)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
+    expect(existsSync(join(dir, 'x.onnx'))).toBe(false);
+  });
+
   it('a budget that holds: verdict not over budget, written', async () => {
     const out = sink();
     const target = join(dir, 'within.onnx');

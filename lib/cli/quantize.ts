@@ -102,6 +102,10 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
   if (!CALIBRATION_METHODS.includes(method)) throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected one of ${CALIBRATION_METHODS.join(', ')} for --method but received ${JSON.stringify(values.method)}`, { option: 'method' });
   const progress = values.json ? () => {} : (m: string) => process.stderr.write(`${m}\n`);
 
+  if (values['max-drop'] !== undefined && (values.check || values['trt-cache']) && !values.eval) {
+    // nothing else would measure the drop: a budget that is never checked must not read as met
+    throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected --eval DATA with --max-drop for ${values.check ? '--check' : '--trt-cache'} but received none`, { option: 'eval' });
+  }
   let result: QuantizeResult | undefined;
   let int8: string;
   /** where the new model goes once it passed (written next to it first, renamed into place) */
