@@ -1,78 +1,210 @@
-// INT8 (cpu target) vs FP32 on coco128: calibrate on the first 32 images (sorted by name; 16 of
-// them held out for mixed precision), evaluate on the other 96. Prints box / mask
-// mAP50-95, latency ratio (target <= 0.60), file size ratio (target <= 0.30).
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+// INT8 vs FP32 on coco128, split by file name (sorted): images 0-63 calibrate (no labels),
+// images 64-127 judge (labels). Three parts (BENCH_QUANTIZE=user,ptq,stability selects):
+//   user       the user's case: `yoloe-trt quantize M --calib <images 0-63> --target T --max-drop 1.0
+//              --eval <images 64-127>` with CLI defaults, one process per run, for yolov8n_640 and
+//              yolov8n-seg_320, targets cpu and tensorrt (the tensorrt Q/DQ model runs in ONNX Runtime
+//              as fake quantization). The drop printed is the CLI report's own. CPU latency int8/fp32 both
+//              interleaved (the report's) and in separate processes (this bench's).
+//   ptq        what each PTQ correction contributes, all layers int8 (no mixed precision): percentile
+//              99.999 vs per-tensor MSE range, each with and without bias correction.
+//   stability  the sensitivity order for two seeds of the held-out split: overlap of the top layers.
+// BENCH_QUANTIZE_MODELS=det,seg and BENCH_QUANTIZE_TARGETS=cpu,tensorrt narrow it down.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { fixture, table } from './util.mjs';
 
-import { pathToFileURL } from 'node:url';
-
 const DIST = process.env.YOLOE_TRT_DIST ? pathToFileURL(join(process.env.YOLOE_TRT_DIST, '/')).href : new URL('../dist/', import.meta.url).href;
-const CALIBRATION = 32;
+const BIN = new URL('cli/bin.js', DIST).pathname;
+const SPLIT = 64;
+const parts = (process.env.BENCH_QUANTIZE ?? 'user,ptq,stability').split(',');
+const models = (process.env.BENCH_QUANTIZE_MODELS ?? 'det,seg').split(',');
+const targets = (process.env.BENCH_QUANTIZE_TARGETS ?? 'cpu,tensorrt').split(',');
 
-async function load() {
-  return import(new URL('quantize/index.js', DIST).href);
+const MODELS = {
+  det: { name: 'yolov8n_640', file: () => fixture('models', 'yolov8n_640_fp32.onnx') },
+  seg: { name: 'yolov8n-seg_320', file: () => fixture('models', 'yolov8n-seg_320_fp32.onnx') },
+};
+
+function sortedImages() {
+  const dir = fixture('coco128', 'images', 'train2017');
+  return readdirSync(dir).filter((f) => f.endsWith('.jpg')).sort().map((f) => join(dir, f));
 }
 
-/** An Ultralytics data YAML over coco128's images with coco128-seg's polygon labels. */
-function segYaml(dir, cocoJson) {
-  const names = JSON.parse(readFileSync(cocoJson, 'utf8')).categories.sort((a, b) => a.id - b.id).map((c) => c.name);
-  const path = join(dir, 'coco128-seg.yaml');
-  writeFileSync(path, `path: ${fixture('coco128')}\nval: images/train2017\nnames:\n${names.map((n, i) => `  ${i}: ${n}`).join('\n')}\n`);
-  return path;
-}
-
-async function benchOne(q, { name, model, data, log }) {
-  const dir = mkdtempSync(join(tmpdir(), 'yoloe-bench-q-'));
-  try {
-    const images = fixture('coco128', 'images', 'train2017');
-    const files = readdirSync(images).filter((f) => f.endsWith('.jpg')).sort().map((f) => join(images, f));
-    const calib = files.slice(0, CALIBRATION);
-    const evalIds = files.slice(CALIBRATION).map((f) => Number(basename(f, '.jpg')));
-    const output = join(dir, `${name}.int8.onnx`);
-    const t0 = performance.now();
-    const result = await q.quantize({
-      onnx: model, output, target: 'cpu', maxDrop: 1.0, holdout: 16,
-      calibration: { images: calib, count: calib.length }, labels: data, onProgress: log,
-    });
-    const quantizeS = (performance.now() - t0) / 1000;
-    const report = await q.quantizationReport({
-      fp32: model, int8: output, images: files.slice(CALIBRATION, CALIBRATION + 16),
-      evaluation: { data, imageIds: evalIds }, latencyRuns: 30, onProgress: log,
-    });
-    console.log(`\n[${name}] ${q.formatQuantizationReport(report)}`);
-    console.log(`[${name}] quantize ${quantizeS.toFixed(0)} s; float layers: ${result.floatLayers.join(', ') || 'none'}; mixed precision: ${JSON.stringify(result.mixedPrecision ? { measure: result.mixedPrecision.measure, fullDrop: result.mixedPrecision.fullDrop, finalDrop: result.mixedPrecision.finalDrop, met: result.mixedPrecision.met } : null)}`);
-    if (result.layerCosts) console.log(`[${name}] layer costs ${JSON.stringify(result.layerCosts)}`);
-    return { name, report, result };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+/** Folders of symlinks: calib/ (images 0-63), and the judging split as a data YAML over images + labels 64-127. */
+export function makeSplit(dir, kind) {
+  const files = sortedImages();
+  const calib = join(dir, 'calib');
+  mkdirSync(calib);
+  for (const f of files.slice(0, SPLIT)) symlinkSync(f, join(calib, basename(f)));
+  const images = join(dir, 'judge', 'images', 'val');
+  const labels = join(dir, 'judge', 'labels', 'val');
+  mkdirSync(images, { recursive: true });
+  mkdirSync(labels, { recursive: true });
+  const labelDir = kind === 'seg' ? fixture('coco128-seg', 'labels', 'train2017') : fixture('coco128', 'labels', 'train2017');
+  const labelFiles = new Set(readdirSync(labelDir));
+  for (const f of files.slice(SPLIT)) {
+    symlinkSync(f, join(images, basename(f)));
+    const txt = basename(f, '.jpg') + '.txt';
+    if (labelFiles.has(txt)) symlinkSync(join(labelDir, txt), join(labels, txt));
   }
+  const names = JSON.parse(readFileSync(fixture('coco128', 'annotations', 'instances_train2017.json'), 'utf8')).categories.sort((a, b) => a.id - b.id).map((c) => c.name);
+  const yaml = join(dir, 'judge', 'data.yaml');
+  writeFileSync(yaml, `path: ${join(dir, 'judge')}\nval: images/val\nnames:\n${names.map((n, i) => `  ${i}: ${n}`).join('\n')}\n`);
+  return { calib, yaml, first: basename(files[0]), last: basename(files[SPLIT - 1]), judgeFirst: basename(files[SPLIT]), judgeLast: basename(files.at(-1)) };
+}
+
+export function cli(args) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
+  if (!line) throw new Error(`yoloe-trt ${args.join(' ')} printed no JSON (exit ${r.status}):\n${r.stderr.slice(-4000)}`);
+  return { json: JSON.parse(line), status: r.status };
+}
+
+/** Median ms of `runs` timed runs of one model, alone in a fresh process (spinning off). */
+function separateProcessMs(model, imgsz, runs = 20) {
+  const script = `
+    const { CpuBackend } = await import(${JSON.stringify(new URL('backends/cpu.js', DIST).href)});
+    const b = await CpuBackend.create(${JSON.stringify(model)}, { spinning: false });
+    const data = new Float32Array(3 * ${imgsz} * ${imgsz}).fill(0.5);
+    const feed = { [b.inputs[0].name]: { data, dims: [1, 3, ${imgsz}, ${imgsz}], dtype: 'float32' } };
+    for (let i = 0; i < 3; i++) await b.run(feed);
+    const t = [];
+    for (let i = 0; i < ${runs}; i++) { const t0 = performance.now(); await b.run(feed); t.push(performance.now() - t0); }
+    await b.dispose();
+    t.sort((a, b) => a - b);
+    console.log(t[t.length >> 1]);`;
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`latency process failed: ${r.stderr.slice(-2000)}`);
+  return Number(r.stdout.trim());
+}
+
+/** int8 / fp32 as the median of per-pair ratios, each pair two fresh processes back to back. */
+export function separateProcessRatio(fp32, int8, imgsz, pairs = 5) {
+  const ratios = [];
+  const a = [];
+  const b = [];
+  for (let p = 0; p < pairs; p++) {
+    const x = separateProcessMs(fp32, imgsz);
+    const y = separateProcessMs(int8, imgsz);
+    a.push(x);
+    b.push(y);
+    ratios.push(y / x);
+  }
+  const med = (v) => [...v].sort((m, n) => m - n)[v.length >> 1];
+  return { fp32Ms: med(a), int8Ms: med(b), ratio: med(ratios) };
+}
+
+function benchUser() {
+  const rows = [];
+  let split;
+  for (const kind of models) {
+    for (const target of targets) {
+      const dir = mkdtempSync(join(tmpdir(), 'yoloe-bench-user-'));
+      try {
+        split = makeSplit(dir, kind);
+        const out = join(dir, 'q.onnx');
+        const t0 = performance.now();
+        const { json, status } = cli(['quantize', MODELS[kind].file(), '--calib', split.calib, '--target', target, '--max-drop', '1.0', '--out', out, '--eval', split.yaml, '--allow-over-budget', '--json']);
+        const seconds = (performance.now() - t0) / 1000;
+        const r = json.report;
+        const q = json.quantize;
+        const imgsz = kind === 'det' ? 640 : 320;
+        const separate = target === 'cpu' ? separateProcessRatio(MODELS[kind].file(), out, imgsz) : undefined;
+        console.log(`[${MODELS[kind].name} ${target}] exit ${status}, ${seconds.toFixed(0)} s; verdict ${r.verdict}${r.reasons.length ? ` (${r.reasons.join('; ')})` : ''}`);
+        console.log(`[${MODELS[kind].name} ${target}] held-out (${q.mixedPrecision?.measure}) all int8 ${q.mixedPrecision?.fullDrop?.toFixed(2)} -> ${q.mixedPrecision?.finalDrop?.toFixed(2)}; float layers (${q.floatLayers.length}): ${q.floatLayers.join(', ') || 'none'}`);
+        if (q.mixedPrecision?.steps?.length) console.log(`[${MODELS[kind].name} ${target}] steps ${q.mixedPrecision.steps.map((s) => `${s.floatLayers}: drop ${s.drop.toFixed(2)}, error ${s.error.toFixed(3)}±${s.errorNoise.toFixed(3)}`).join(' | ')}`);
+        if (q.layerCosts) console.log(`[${MODELS[kind].name} ${target}] per float layer: ${q.layerCosts.layers.map((l) => `${l.name} +${l.ms.toFixed(2)} ms +${(l.bytes / 1e3).toFixed(0)} kB`).join('; ')}`);
+        rows.push([
+          MODELS[kind].name, target, (100 * r.map.fp32.box).toFixed(2), (100 * r.map.int8.box).toFixed(2), r.map.boxDrop.toFixed(2),
+          r.map.maskDrop === undefined ? '-' : r.map.maskDrop.toFixed(2), r.verdict, String(q.floatLayers.length),
+          r.latency.ratio.toFixed(3), separate ? separate.ratio.toFixed(3) : '-', r.sizeRatio.toFixed(3),
+        ]);
+        console.log(`[${MODELS[kind].name} ${target}] row | ${rows.at(-1).join(' | ')} |${separate ? ` separate ms fp32 ${separate.fp32Ms.toFixed(1)} int8 ${separate.int8Ms.toFixed(1)}` : ''}`);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }
+  table(
+    `User's case: quantize --calib <coco128 ${split.first}..${split.last} (sorted images 0-63, no labels)> --max-drop 1.0, CLI defaults; judged on ${split.judgeFirst}..${split.judgeLast} (images 64-127, labels). mAP50-95 x100; latency int8/fp32 on this CPU`,
+    ['model', 'target', 'box fp32', 'box int8', 'box drop', 'mask drop', 'verdict', 'float layers', 'latency interleaved (report)', 'latency separate processes', 'size ratio'],
+    rows,
+  );
+}
+
+async function benchPtq() {
+  const q = await import(new URL('quantize/index.js', DIST).href);
+  const { loadModel } = await import(new URL('model.js', DIST).href);
+  const files = sortedImages();
+  const rows = [];
+  for (const kind of models) {
+    const dir = mkdtempSync(join(tmpdir(), 'yoloe-bench-ptq-'));
+    try {
+      const split = makeSplit(dir, kind);
+      const data = await q.loadEvaluationData(split.yaml);
+      const evalMap = async (path) => {
+        const m = await loadModel(path, { backend: 'cpu' });
+        try {
+          return await q.evaluateModel(m, data);
+        } finally {
+          await m.dispose();
+        }
+      };
+      const fp32 = await evalMap(MODELS[kind].file());
+      for (const target of targets) {
+        for (const [label, opts] of [['percentile 99.999', {}], ['percentile + bias correction', { biasCorrection: true }], ['mse', { method: 'mse' }], ['mse + bias correction', { method: 'mse', biasCorrection: true }]]) {
+          const out = join(dir, 'q.onnx');
+          await q.quantize({ onnx: MODELS[kind].file(), output: out, target, calibration: { images: files.slice(0, SPLIT) }, ...opts });
+          const r = await evalMap(out);
+          const box = 100 * (fp32.box.map - r.box.map);
+          const mask = fp32.mask ? 100 * (fp32.mask.map - r.mask.map) : undefined;
+          console.log(`[ptq ${MODELS[kind].name} ${target} ${label}] box drop ${box.toFixed(2)}${mask === undefined ? '' : `, mask drop ${mask.toFixed(2)}`}`);
+          rows.push([MODELS[kind].name, target, label, box.toFixed(2), mask === undefined ? '-' : mask.toFixed(2)]);
+        }
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+  table('PTQ corrections, every layer int8 (no mixed precision): calibrate on coco128 images 0-63, mAP50-95 drop (points) on images 64-127', ['model', 'target', 'ranges', 'box drop', 'mask drop'], rows);
+}
+
+function benchStability() {
+  const rows = [];
+  const stabilityTargets = process.env.BENCH_QUANTIZE_TARGETS ? targets : ['cpu'];
+  for (const kind of models) {
+    for (const target of stabilityTargets) {
+      const dir = mkdtempSync(join(tmpdir(), 'yoloe-bench-stab-'));
+      try {
+        const split = makeSplit(dir, kind);
+        const orders = [1, 2].map((seed) => {
+          // --max-drop 0 makes the search rank every layer whatever the all-int8 drop
+          const { json } = cli(['quantize', MODELS[kind].file(), '--calib', split.calib, '--target', target, '--seed', String(seed), '--max-drop', '0', '--out', join(dir, `q${seed}.onnx`), '--allow-over-budget', '--latency-runs', '3', '--json']);
+          const s = json.quantize.mixedPrecision.sensitivities;
+          console.log(`[stability ${MODELS[kind].name} ${target} seed ${seed}] ${s.slice(0, 8).map((l) => `${l.name} ${l.gain.toFixed(3)}±${l.noise.toFixed(3)}${l.significant ? '*' : ''}`).join(', ')}`);
+          return s;
+        });
+        const significant = orders.map((o) => new Set(o.filter((l) => l.significant).map((l) => l.name)));
+        for (const k of [1, 2, 4, 8]) {
+          const [a, b] = orders.map((o) => new Set(o.slice(0, k).map((l) => l.name)));
+          const overlap = [...a].filter((n) => b.has(n)).length;
+          rows.push([MODELS[kind].name, target, String(k), `${overlap}/${k}`, `${significant[0].size} / ${significant[1].size}`, [...a].join(' '), [...b].join(' ')]);
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }
+  table('Sensitivity order for seeds 1 and 2 of the held-out split (images 0-63): top-k overlap (significant: gain > 2x its bootstrap noise, among the 16 listed)', ['model', 'target', 'k', 'overlap', 'significant (seed 1 / 2)', 'seed 1', 'seed 2'], rows);
 }
 
 export async function benchQuantize() {
-  const q = await load();
-  const log = process.env.BENCH_VERBOSE ? (m) => console.log(`  ${m}`) : () => {};
-  const cocoJson = fixture('coco128', 'annotations', 'instances_train2017.json');
-  const rows = [];
-  const det = await benchOne(q, { name: 'yolov8n_640', model: fixture('models', 'yolov8n_640_fp32.onnx'), data: await q.loadEvaluationData(cocoJson), log });
-  rows.push(det);
-  const dir = mkdtempSync(join(tmpdir(), 'yoloe-bench-seg-'));
-  try {
-    const segData = await q.loadEvaluationData(segYaml(dir, cocoJson), { labelsDir: fixture('coco128-seg', 'labels', 'train2017') });
-    rows.push(await benchOne(q, { name: 'yolov8n-seg_320', model: fixture('models', 'yolov8n-seg_320_fp32.onnx'), data: segData, log }));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  const f = (x) => (x === undefined ? '-' : x.toFixed(4));
-  table(
-    `INT8 cpu target vs FP32 on coco128 (calibration: first ${CALIBRATION} images, 16 of them held out for mixed precision; evaluation: the other 96), --max-drop 1.0`,
-    ['model', 'box mAP fp32', 'box mAP int8', 'mask mAP fp32', 'mask mAP int8', 'latency ratio (<=0.60)', 'vs fp32 with fast DFL', 'size ratio (<=0.30)', 'float layers'],
-    rows.map(({ name, report: r, result }) => [
-      name, f(r.map.fp32.box.map), f(r.map.int8.box.map), f(r.map.fp32.mask?.map), f(r.map.int8.mask?.map),
-      r.latency.ratio.toFixed(3), r.latency.sameGraph ? r.latency.sameGraph.ratio.toFixed(3) : '-', r.sizeRatio.toFixed(3), String(result.floatLayers.length),
-    ]),
-  );
+  if (parts.includes('ptq')) await benchPtq();
+  if (parts.includes('user')) benchUser();
+  if (parts.includes('stability')) benchStability();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await benchQuantize();

@@ -242,6 +242,8 @@ describe('quantize() on yolov8n (4 calibration images)', () => {
     const mixed = await quantize({ onnx: MODELS.det640(), calibration: { images }, maxDrop: 100, holdout: 1 });
     expect(mixed.heldOutImages).toHaveLength(1);
     expect(mixed.mixedPrecision!.floatLayers).toEqual([]);
+    expect(mixed.budget).toEqual({ maxDrop: 100, drop: mixed.mixedPrecision!.fullDrop, measure: 'agreement-map', heldOutImages: 1, met: true });
+    expect(mixed.mixedPrecision!.signalImages).toBe(2); // the calibration images, not the held-out one
     expect(mixed.calibrationImages).toHaveLength(3);
     expect(mixed.calibrationImages).toContain(mixed.heldOutImages[0]);
     // the same ranges as calibrating on all three images directly

@@ -2,7 +2,7 @@
  * The accuracy side of quantization: the collapse check on a really broken INT8 model, the
  * FP32 vs INT8 report, mixed precision, TensorRT calibration cache import, and the CLIs.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -114,7 +114,7 @@ describe('report and CLI on a quick cpu quantization', () => {
 });
 
 describe('mixed precision', () => {
-  it('ranks layers by output agreement and keeps the most sensitive float when the budget is strict', async () => {
+  it('ranks layers by head output error (with noise) and keeps the most sensitive float when the budget is strict', async () => {
     const model = loadOnnxFile(MODELS.det640());
     const full = planQdq(model, 'cpu');
     const images = calibrationImages(4);
@@ -131,9 +131,80 @@ describe('mixed precision', () => {
     expect(result.met).toBe(false); // a negative budget can never be met
     expect(result.sensitivities).toHaveLength(3);
     expect(result.sensitivities[0]!.gain).toBeGreaterThanOrEqual(result.sensitivities[2]!.gain);
+    for (const s of result.sensitivities) {
+      expect(Number.isFinite(s.noise) && s.noise >= 0).toBe(true);
+      expect(s.significant).toBe(s.gain > 2 * s.noise);
+    }
+    // only layers whose gain clears the noise are tried, as nested prefixes
+    const significant = result.sensitivities.filter((s) => s.significant).map((s) => s.name);
+    expect(result.steps.length).toBeLessThanOrEqual(Math.min(2, significant.length));
+    expect(result.floatLayers).toEqual(significant.slice(0, result.floatLayers.length));
+    for (const step of result.steps) expect(step.error).toBeLessThan(1.5);
+    expect(result.signalImages).toBe(2); // no signal images given: the held-out ones
+    expect(result.fullHeadError.cls).toBeGreaterThan(0);
+    expect(result.fullHeadError.box).toBeGreaterThan(0);
     expect(result.floatLayers.length).toBeLessThanOrEqual(2);
     const generous = await chooseFloatLayers({ fp32: MODELS.det640(), build, layers: candidates, heldOut, maxDrop: 100 });
     expect(generous).toMatchObject({ met: true, floatLayers: [] });
+  });
+});
+
+describe('accuracy budget verdict', () => {
+  // a TensorRT cache with every amax 4x the calibrated one: degraded (not collapsed), far over a 1-point budget
+  const cache = join(dir, 'coarse.cache');
+  const calib = fixture('coco128', 'images', 'train2017');
+  const coco = () => fixture('coco128', 'annotations', 'instances_train2017.json');
+  const args = (out: string, ...more: string[]) => [MODELS.seg320(), '--calib', calib, '--trt-cache', cache, '--out', out, '--eval', coco(), '--limit', '4', '--latency-runs', '2', ...more];
+
+  beforeAll(async () => {
+    const model = loadOnnxFile(MODELS.seg320());
+    const plan = planQdq(model, 'tensorrt');
+    const tensors = [...plan.activations.keys()].filter((t) => !plan.shareParams.has(t));
+    const batches = await Promise.all(calibrationImages(2).map(async (f) => preprocess([await decodeImage(f)], 320, 320, 'float32').tensor));
+    const ranges = computeRanges(await collectStatistics(model, tensors, batches, { histograms: 'abs' }), 'percentile', 'symmetric');
+    const scales = new Map([...ranges].map(([t, r]) => [t, 4 * (r as { amax: number }).amax]));
+    writeFileSync(cache, writeTrtCache({ version: { major: 10, minor: 3, patch: 0 }, algorithm: 'EntropyCalibration2', scales }));
+  });
+
+  it('a missed --max-drop is the verdict: OVER BUDGET, non-zero exit, nothing written', async () => {
+    const out = sink();
+    const target = join(dir, 'over.onnx');
+    await expect(quantizeCommand([...args(target, '--max-drop', '1', '--json')], out.stream)).rejects.toMatchObject({ code: 'ERR_QUANTIZATION', details: { verdict: 'over-budget' } });
+    const json = JSON.parse(out.text());
+    expect(json.report.verdict).toBe('over-budget');
+    expect(json.report.budget).toMatchObject({ maxDrop: 1, met: false });
+    expect(json.report.map.boxDrop).toBeGreaterThan(1);
+    expect(json.quantize.written).toBe(false);
+    expect(existsSync(target)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.startsWith('over.onnx'))).toEqual([]); // no partial file left
+  });
+
+  it('--allow-over-budget writes the best effort and says so; the verdict stays OVER BUDGET', async () => {
+    const out = sink();
+    const target = join(dir, 'over-allowed.onnx');
+    await quantizeCommand([...args(target, '--max-drop', '1', '--allow-over-budget')], out.stream);
+    expect(existsSync(target)).toBe(true);
+    expect(out.text()).toMatch(/^verdict: OVER BUDGET \(.*box mAP drop [\d.]+ > max-drop 1\.00 points on 4 evaluation images/m);
+    expect(out.text()).toMatch(/budget: max-drop 1\.00 points NOT met/);
+    expect(out.text()).toMatch(/OVER BUDGET: .*wrote the best effort to .*over-allowed\.onnx anyway/);
+  });
+
+  it('a budget nothing would measure is refused (--check / --trt-cache without --eval)', async () => {
+    await expect(quantizeCommand([MODELS.seg320(), '--calib', calib, '--trt-cache', cache, '--out', join(dir, 'x.onnx'), '--max-drop', '1'], sink().stream)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION', message: expect.stringMatching(/--eval/) });
+    await expect(quantizeCommand([MODELS.seg320(), '--calib', calib, '--check', MODELS.seg320(), '--max-drop', '1'], sink().stream)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
+    expect(existsSync(join(dir, 'x.onnx'))).toBe(false);
+  });
+
+  it('a budget that holds: verdict not over budget, written', async () => {
+    const out = sink();
+    const target = join(dir, 'within.onnx');
+    await quantizeCommand([...args(target, '--max-drop', '100', '--json')], out.stream);
+    const json = JSON.parse(out.text());
+    expect(json.report.verdict).not.toBe('over-budget');
+    expect(json.report.budget).toMatchObject({ maxDrop: 100, met: true });
+    expect(json.quantize.output).toBe(target);
+    expect(json.report.int8.path).toBe(target);
+    expect(existsSync(target)).toBe(true);
   });
 });
 

@@ -1,6 +1,7 @@
 import { YoloeTrtError } from '../errors.js';
 import { loadModel } from '../model.js';
 import { evaluateModel, loadEvaluationData } from '../quantize/evaluate-model.js';
+import { writeEvalPlots } from '../report/eval-plots.js';
 import { numberFlag, parseCommand, requireFlag } from './args.js';
 
 export const evalUsage = `yoloe-trt eval --model M --data <instances.json | data.yaml> [options]
@@ -15,6 +16,8 @@ export const evalUsage = `yoloe-trt eval --model M --data <instances.json | data
   --iou X            NMS IoU (default 0.7)
   --max-det N        detections per image (default 300)
   --limit N          evaluate the first N images only
+  --plots DIR        write box_pr_curve.png, mask_pr_curve.png (segmentation), confusion_matrix.png
+                     (conf 0.25, IoU 0.45, as Ultralytics) and plots.json (the numbers behind them) into DIR
   --json             print { box: { map, map50, map75, ... }, mask: {...} }`;
 
 /** Prints pycocotools' 12-number table for box (and mask) AP. */
@@ -30,6 +33,7 @@ export async function evalCommand(argv: string[], out: NodeJS.WritableStream): P
     iou: { type: 'string' },
     'max-det': { type: 'string' },
     limit: { type: 'string' },
+    plots: { type: 'string' },
     json: { type: 'boolean' },
   });
   if (values.help) {
@@ -50,15 +54,18 @@ export async function evalCommand(argv: string[], out: NodeJS.WritableStream): P
       iou: numberFlag('iou', values.iou),
       maxDet: numberFlag('max-det', values['max-det']),
       limit,
+      keepDetections: values.plots !== undefined,
       onProgress: values.json ? undefined : (done, total) => process.stderr.write(`\reval ${done}/${total}${done === total ? '\n' : ''}`),
     });
+    const plots = values.plots !== undefined ? await writeEvalPlots(values.plots, result, data) : undefined;
     if (values.json) {
-      const strip = ({ table: _t, ...rest }: typeof result.box) => rest;
-      out.write(`${JSON.stringify({ images: result.images, detections: result.detections, box: strip(result.box), ...(result.mask ? { mask: strip(result.mask) } : {}) })}\n`);
+      const strip = ({ table: _t, prCurve: _c, ...rest }: typeof result.box) => rest;
+      out.write(`${JSON.stringify({ images: result.images, detections: result.detections, box: strip(result.box), ...(result.mask ? { mask: strip(result.mask) } : {}), ...(plots ? { plots: plots.files } : {}) })}\n`);
       return;
     }
     out.write(`box (${result.images} images, ${result.detections} detections)\n${result.box.table}\n`);
     if (result.mask) out.write(`mask\n${result.mask.table}\n`);
+    if (plots) out.write(`plots: ${plots.files.join(', ')}\n`);
   } finally {
     await model.dispose();
   }

@@ -1,6 +1,7 @@
 import { readSourceFileSync } from '../fs/source-file.js';
 import { checkOutputPath } from '../fs/atomic-write.js';
 import { loadModel } from '../model.js';
+import { renameSync, rmSync } from 'node:fs';
 import { YoloeTrtError } from '../errors.js';
 import { listCalibrationImages } from '../quantize/calibration-set.js';
 import { loadEvaluationData } from '../quantize/evaluate-model.js';
@@ -9,6 +10,7 @@ import { QUANTIZE_TARGETS, type QuantizeTarget } from '../quantize/placement.js'
 import { formatQuantizationReport, quantizationReport } from '../quantize/report.js';
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../quantize/statistics.js';
 import { importTrtCache } from '../quantize/trt-import.js';
+import { writeQuantizationHtml } from '../report/quantize-html.js';
 import { numberFlag, parseCommand, requireFlag } from './args.js';
 
 export const quantizeUsage = `yoloe-trt quantize <model.onnx> --calib DIR --out M.int8.onnx [options]
@@ -16,10 +18,16 @@ export const quantizeUsage = `yoloe-trt quantize <model.onnx> --calib DIR --out 
   --calib DIR        calibration images (a folder)
   --out FILE         where to write the Q/DQ ONNX
   --target T         cpu (ONNX Runtime int8 kernels) | tensorrt (explicit Q/DQ) (default cpu)
-  --method M         percentile | entropy | minmax (default percentile 99.999)
+  --method M         percentile | entropy | minmax | mse (default percentile 99.999; mse: per-tensor
+                     percentile by expected quantization error)
+  --bias-correction  fold the mean output shift of int8 weights into each conv's float bias
   --count N          calibration images to sample (default min(500, available))
   --seed N           sampling seed (default 0)
-  --max-drop X       keep the most sensitive layers float until the held-out mAP drop <= X points
+  --max-drop X       keep the most sensitive layers float until the held-out mAP drop <= X points;
+                     a missed budget (held-out, or --eval's box / mask drop) is the verdict OVER BUDGET:
+                     exit non-zero and the model is not written
+  --allow-over-budget  write the best-effort model anyway when the budget is missed (verdict still OVER BUDGET)
+  --holdout N        calibration images held out to judge --max-drop (default max(4, a quarter))
   --calib-labels D   labels of the calibration images (COCO JSON / data YAML) for --max-drop
   --silu-floor X     cpu: floor of SiLU input ranges, a negative number or 'off' (default -8)
   --exclude NAMES    node names to keep float, comma-separated
@@ -31,13 +39,17 @@ export const quantizeUsage = `yoloe-trt quantize <model.onnx> --calib DIR --out 
   --images DIR       image folder of --eval data; --labels DIR: its YOLO labels
   --limit N          evaluate at most N images
   --latency-runs N   timed runs per model for the latency ratio (default 20)
+  --report DIR       write DIR/report.html: FP32 vs INT8 PR curves (with --eval), per-layer sensitivity
+                     with size and latency costs (with --max-drop), score-compression histogram
   --json             print the result as JSON
-Exits non-zero (ERR_QUANTIZATION) when the INT8 model's outputs collapse.`;
+Exits non-zero (ERR_QUANTIZATION) when the INT8 model's outputs collapse, or when --max-drop is missed
+(unless --allow-over-budget).`;
 
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
 
 function summary(r: QuantizeResult) {
   return {
+    written: r.output !== undefined,
     output: r.output,
     target: r.target,
     method: r.method,
@@ -63,6 +75,9 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
     count: { type: 'string' },
     seed: { type: 'string' },
     'max-drop': { type: 'string' },
+    'allow-over-budget': { type: 'boolean' },
+    'bias-correction': { type: 'boolean' },
+    holdout: { type: 'string' },
     'calib-labels': { type: 'string' },
     'silu-floor': { type: 'string' },
     exclude: { type: 'string' },
@@ -75,6 +90,7 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
     labels: { type: 'string' },
     limit: { type: 'string' },
     'latency-runs': { type: 'string' },
+    report: { type: 'string' },
     json: { type: 'boolean' },
   });
   if (values.help) {
@@ -92,12 +108,20 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
   if (!values.check && values.out) checkOutputPath(values.out, { inputs: [fp32], option: '--out' });
   await (await loadModel(fp32, { backend: 'cpu' })).dispose();
 
+  if (values['max-drop'] !== undefined && (values.check || values['trt-cache']) && !values.eval) {
+    // nothing else would measure the drop: a budget that is never checked must not read as met
+    throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected --eval DATA with --max-drop for ${values.check ? '--check' : '--trt-cache'} but received none`, { option: 'eval' });
+  }
   let result: QuantizeResult | undefined;
   let int8: string;
+  /** where the new model goes once it passed (written next to it first, renamed into place) */
+  let destination: string | undefined;
+  const maxDrop = numberFlag('max-drop', values['max-drop']);
   if (values.check) {
     int8 = values.check;
   } else {
-    int8 = requireFlag('out', values.out);
+    destination = requireFlag('out', values.out);
+    int8 = `${destination}.partial-${process.pid}`;
     const exclude = { names: list(values.exclude), opTypes: list(values['exclude-op']), patterns: values['exclude-pattern'] ? [values['exclude-pattern']] : undefined };
     if (values['trt-cache']) {
       result = await importTrtCache(fp32, readSourceFileSync(values['trt-cache'], 'TensorRT calibration cache', 256 * 2 ** 20).toString('utf8'), int8, { exclude });
@@ -109,7 +133,9 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
         target,
         method,
         calibration: { images: requireFlag('calib', values.calib), count: numberFlag('count', values.count), seed: numberFlag('seed', values.seed) },
-        maxDrop: numberFlag('max-drop', values['max-drop']),
+        maxDrop,
+        holdout: numberFlag('holdout', values.holdout),
+        ...(values['bias-correction'] ? { biasCorrection: true } : {}),
         ...(values['silu-floor'] !== undefined ? { siluInputFloor: values['silu-floor'] === 'off' ? null : numberFlag('silu-floor', values['silu-floor']) } : {}),
         ...(labels ? { labels } : {}),
         exclude,
@@ -124,23 +150,53 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
     : undefined;
   const latencyRuns = numberFlag('latency-runs', values['latency-runs']);
   if (latencyRuns !== undefined && !(Number.isInteger(latencyRuns) && latencyRuns > 0)) throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected a positive integer for --latency-runs but received ${latencyRuns}`, { option: 'latency-runs' });
-  const report = await quantizationReport({ fp32, int8, images: checkImages, ...(evaluation ? { evaluation } : {}), ...(latencyRuns ? { latencyRuns } : {}), onProgress: progress });
+  const budget = maxDrop === undefined ? undefined : result?.budget
+    ? { maxDrop, heldOutDrop: result.budget.drop, measure: result.budget.measure, heldOutImages: result.budget.heldOutImages }
+    : { maxDrop };
+  let report;
+  try {
+    report = await quantizationReport({ fp32, int8, images: checkImages, ...(evaluation ? { evaluation } : {}), ...(latencyRuns ? { latencyRuns } : {}), ...(budget ? { budget } : {}), onProgress: progress });
+  } catch (e) {
+    if (destination) rmSync(int8, { force: true });
+    throw e;
+  }
+  const html = values.report !== undefined ? writeQuantizationHtml(values.report, report, result) : undefined;
+  const overBudget = report.verdict === 'over-budget';
+  const keep = destination !== undefined && report.verdict !== 'collapsed' && (!overBudget || values['allow-over-budget'] === true);
+  if (destination) {
+    if (keep) renameSync(int8, destination);
+    else rmSync(int8, { force: true });
+    report.int8.path = destination;
+    if (result) result.output = keep ? destination : undefined;
+  }
   if (values.json) {
     const map = report.map
       ? { images: report.map.images, boxDrop: report.map.boxDrop, maskDrop: report.map.maskDrop, fp32: { box: report.map.fp32.box.map, mask: report.map.fp32.mask?.map }, int8: { box: report.map.int8.box.map, mask: report.map.int8.mask?.map } }
       : undefined;
-    out.write(`${JSON.stringify({ ...(result ? { quantize: summary(result) } : {}), report: { ...report, map } })}\n`);
+    out.write(`${JSON.stringify({ ...(result ? { quantize: summary(result) } : {}), report: { ...report, map }, ...(html ? { html } : {}) })}\n`);
   } else {
     if (result) {
-      out.write(`wrote ${int8}: ${result.counts.quantizeLinear} QuantizeLinear, ${result.counts.weights} int8 weights (${result.target}, ${result.method})\n`);
+      out.write(`${keep ? 'wrote' : 'did NOT write'} ${destination}: ${result.counts.quantizeLinear} QuantizeLinear, ${result.counts.weights} int8 weights (${result.target}, ${result.method})\n`);
       out.write(`float by default: ${result.floatByDefault.join(', ') || 'none'}\n`);
       if (result.floatLayers.length) out.write(`kept float for accuracy: ${result.floatLayers.join(', ')}\n`);
       if (result.mixedPrecision) out.write(`held-out drop (${result.mixedPrecision.measure}): all int8 ${result.mixedPrecision.fullDrop.toFixed(2)} -> ${result.mixedPrecision.finalDrop.toFixed(2)} points${result.mixedPrecision.met ? '' : ' (budget NOT met)'}\n`);
-      if (result.layerCosts) for (const l of result.layerCosts.layers) out.write(`  ${l.name}: +${l.ms.toFixed(2)} ms\n`);
+      if (result.layerCosts) for (const l of result.layerCosts.layers) out.write(`  ${l.name}: +${l.ms.toFixed(2)} ms, +${(l.bytes / 1e3).toFixed(1)} kB\n`);
     }
     out.write(`${formatQuantizationReport(report)}\n`);
+    if (html) out.write(`report: ${html}\n`);
   }
   if (report.check.verdict === 'collapsed') {
-    throw new YoloeTrtError('ERR_QUANTIZATION', `The INT8 model's outputs COLLAPSED: ${report.check.reasons.join('; ')}. Do not deploy ${int8}.`, { verdict: report.check });
+    throw new YoloeTrtError('ERR_QUANTIZATION', `The INT8 model's outputs COLLAPSED: ${report.check.reasons.join('; ')}. Do not deploy ${destination ?? int8}${destination ? ' (not written)' : ''}.`, { verdict: report.check });
+  }
+  if (overBudget) {
+    const why = report.reasons.filter((r) => /max-drop/.test(r)).join('; ');
+    if (keep) out.write(`OVER BUDGET: ${why}; wrote the best effort to ${destination} anyway (--allow-over-budget)\n`);
+    else {
+      throw new YoloeTrtError(
+        'ERR_QUANTIZATION',
+        `OVER BUDGET: ${why}. ${destination ? `${destination} was not written; --allow-over-budget writes the best effort` : `Do not deploy ${int8}`}.`,
+        { verdict: 'over-budget', budget: report.budget },
+      );
+    }
   }
 }

@@ -47,6 +47,11 @@ export interface CocoEvalResult {
   /** pycocotools' printed summary */
   table: string;
   byCategory: CategoryAp[];
+  /**
+   * the mean precision-recall curve at IoU 0.50 (area all, 100 detections) over the categories
+   * with ground truth, at the 101 recall thresholds: its mean is stats[1] (AP50)
+   */
+  prCurve: { recall: number[]; precision: number[] };
 }
 
 interface PreparedDetection extends EvalDetection {
@@ -118,7 +123,26 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoDetection[], iouType
   const acc = accumulate(evals, MAX_DETS, IOU_THRESHOLDS.length, RECALL_THRESHOLDS);
   const stats = summarize(acc, IOU_THRESHOLDS, MAX_DETS);
   const byCategory = catIds.map((categoryId, k) => ({ categoryId, ...summarizeCategory(acc, k, IOU_THRESHOLDS, MAX_DETS) }));
-  return { stats, table: formatCocoTable(stats), byCategory };
+  return { stats, table: formatCocoTable(stats), byCategory, prCurve: meanPrCurve(acc) };
+}
+
+/** Mean over categories of precision[t = IoU .50][r][k][area all][maxDets 100], -1 entries skipped. */
+function meanPrCurve(acc: ReturnType<typeof accumulate>): { recall: number[]; precision: number[] } {
+  const { R, K, A, M } = acc.dims;
+  const precision: number[] = [];
+  for (let r = 0; r < R; r++) {
+    let sum = 0;
+    let n = 0;
+    for (let k = 0; k < K; k++) {
+      const p = acc.precision[((r * K + k) * A + 0) * M + (M - 1)]!;
+      if (p > -1) {
+        sum += p;
+        n++;
+      }
+    }
+    precision.push(n > 0 ? sum / n : 0);
+  }
+  return { recall: Array.from(RECALL_THRESHOLDS), precision };
 }
 
 /** pycocotools' loadRes: checks image ids and gives every detection its area and box. */

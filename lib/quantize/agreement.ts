@@ -137,6 +137,17 @@ export interface RawComparison {
   scoreError: number;
   /** mean (1 - IoU) of the boxes of anchors where fp32 scores >= 0.25 */
   boxError: number;
+  /**
+   * anchors by best class score in 20 bins of 0.05 ([0, 0.05) left empty: the background
+   * bulk), fp32 and int8: the score-compression histogram
+   */
+  scoreHistogram: { fp32: number[]; int8: number[] };
+}
+
+export const SCORE_BINS = 20;
+
+function scoreBin(score: number): number {
+  return Math.min(SCORE_BINS - 1, Math.floor(score * SCORE_BINS));
 }
 
 /** Compares the raw head outputs of one batch element; sums over several with `mergeRaw`. */
@@ -149,9 +160,13 @@ export function compareRaw(fp32: RawHead, int8: RawHead): RawComparison & { acti
   let active = 0;
   let boxSum = 0;
   let boxes = 0;
+  const h32 = new Array<number>(SCORE_BINS).fill(0);
+  const h8 = new Array<number>(SCORE_BINS).fill(0);
   for (let a = 0; a < fp32.anchors; a++) {
     const b32 = fp32.best(a);
     const b8 = int8.best(a);
+    if (b32.score >= 0.05) h32[scoreBin(b32.score)]!++;
+    if (b8.score >= 0.05) h8[scoreBin(b8.score)]!++;
     if (b32.score > 0.5) a32++;
     if (b8.score > 0.5) a8++;
     m32 = Math.max(m32, b32.score);
@@ -172,6 +187,7 @@ export function compareRaw(fp32: RawHead, int8: RawHead): RawComparison & { acti
     int8MaxScore: m8,
     scoreError: active ? scoreSum / active : 0,
     boxError: boxes ? boxSum / boxes : 0,
+    scoreHistogram: { fp32: h32, int8: h8 },
     activeCount: active,
     boxCount: boxes,
   };
@@ -189,5 +205,9 @@ export function mergeRaw(parts: ReturnType<typeof compareRaw>[]): RawComparison 
     int8MaxScore: Math.max(0, ...parts.map((p) => p.int8MaxScore)),
     scoreError: active ? sum((p) => p.scoreError * p.activeCount) / active : 0,
     boxError: boxes ? sum((p) => p.boxError * p.boxCount) / boxes : 0,
+    scoreHistogram: {
+      fp32: Array.from({ length: SCORE_BINS }, (_, b) => sum((p) => p.scoreHistogram.fp32[b]!)),
+      int8: Array.from({ length: SCORE_BINS }, (_, b) => sum((p) => p.scoreHistogram.int8[b]!)),
+    },
   };
 }

@@ -28,6 +28,8 @@ export interface ApSummary {
   stats: number[];
   /** pycocotools' printed table */
   table: string;
+  /** mean precision-recall curve at IoU 0.50 over the categories (its mean is map50) */
+  prCurve?: { recall: number[]; precision: number[] };
 }
 
 export interface EvaluationResult {
@@ -35,10 +37,14 @@ export interface EvaluationResult {
   mask?: ApSummary;
   images: number;
   detections: number;
+  /** the detections themselves (COCO results format), with `keepDetections` */
+  cocoDetections?: CocoDetection[];
+  /** the evaluated image ids, with `keepDetections` */
+  imageIds?: number[];
 }
 
 /** Every key evaluateModel() accepts; anything else is ERR_INVALID_OPTION. Add new options here. */
-export const EVALUATE_OPTION_KEYS: readonly string[] = ['conf', 'iou', 'maxDet', 'imageIds', 'limit', 'masks', 'onProgress'];
+export const EVALUATE_OPTION_KEYS: readonly string[] = ['conf', 'iou', 'maxDet', 'imageIds', 'limit', 'masks', 'onProgress', 'keepDetections'];
 
 export interface EvaluateOptions {
   /** confidence threshold; default 0.001 (Ultralytics val) */
@@ -55,11 +61,13 @@ export interface EvaluateOptions {
   masks?: boolean;
   /** called after every image */
   onProgress?: (done: number, total: number) => void;
+  /** return the detections too (plots: confusion matrix); default false */
+  keepDetections?: boolean;
 }
 
-export function apSummary(stats: number[], table: string): ApSummary {
+export function apSummary(stats: number[], table: string, prCurve?: ApSummary['prCurve']): ApSummary {
   const [map, map50, map75, mapSmall, mapMedium, mapLarge, ar1, ar10, ar100, arSmall, arMedium, arLarge] = stats as [number, number, number, number, number, number, number, number, number, number, number, number];
-  return { map, map50, map75, mapSmall, mapMedium, mapLarge, ar1, ar10, ar100, arSmall, arMedium, arLarge, stats, table };
+  return { map, map50, map75, mapSmall, mapMedium, mapLarge, ar1, ar10, ar100, arSmall, arMedium, arLarge, stats, table, ...(prCurve ? { prCurve } : {}) };
 }
 
 /** One image's detections in COCO results format. */
@@ -106,11 +114,12 @@ export async function evaluateModel(model: Model, data: GroundTruthDataset, opti
   }
   const imageIds = images.map((i) => i.id);
   const box = evaluateCoco(data.gt, dets, 'bbox', { imageIds });
-  const result: EvaluationResult = { box: apSummary(box.stats, box.table), images: images.length, detections: dets.length };
+  const result: EvaluationResult = { box: apSummary(box.stats, box.table, box.prCurve), images: images.length, detections: dets.length };
   if (masks) {
     const mask = evaluateCoco(data.gt, dets, 'segm', { imageIds });
-    result.mask = apSummary(mask.stats, mask.table);
+    result.mask = apSummary(mask.stats, mask.table, mask.prCurve);
   }
+  if (options.keepDetections) Object.assign(result, { cocoDetections: dets, imageIds });
   return result;
 }
 

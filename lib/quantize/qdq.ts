@@ -16,6 +16,7 @@ import type { Tensor } from '../types.js';
 import { prepareCalibrationSet } from './calibration-set.js';
 import { applyQdq, asymmetricParams, symmetricParams, type QuantParams } from './qdq-write.js';
 import { fastDfl } from './fast-dfl.js';
+import { biasCorrectionInputs, correctBiases, type ChannelMean } from './bias-correction.js';
 import { paramsSource, planQdq, QUANTIZE_TARGETS, type ExcludeOptions, type QdqPlan, type QuantizeTarget } from './placement.js';
 import { chooseFloatLayers, type HeldOutImage, type MixedPrecisionResult } from './sensitivity.js';
 import { CALIBRATION_METHODS, collectStatistics, computeRanges, type ActivationRange, type CalibrationMethod } from './statistics.js';
@@ -75,6 +76,12 @@ export interface QuantizeOptions {
    */
   unifyConcatScales?: boolean;
   /**
+   * subtract from each quantized conv's float bias the mean output shift its int8 weights cause
+   * ((W_q - W) . mean input, per channel, from the calibration images); default false.
+   * Needs image calibration (ignored with precomputed ranges).
+   */
+  biasCorrection?: boolean;
+  /**
    * mAP50-95 points the int8 model may lose on held-out calibration images; when set, the most
    * sensitive layers stay float until the drop fits. Default: no mixed precision.
    */
@@ -96,13 +103,25 @@ export interface QuantizeOptions {
 export const QUANTIZE_OPTION_KEYS: readonly string[] = [
   'onnx', 'output', 'calibration', 'method', 'percentile', 'target', 'exclude', 'quantizeClassConvs', 'quantizeDfl', 'quantizeStem',
   'fastDfl', 'siluInputFloor', 'unifyConcatScales', 'maxDrop', 'holdout', 'labels', 'floatLayers', 'measureLayerCost', 'threads', 'onProgress',
+  'biasCorrection',
 ];
 export const QUANTIZE_CALIBRATION_KEYS: readonly string[] = ['images', 'count', 'seed', 'cacheDir', 'ranges'];
 
 export interface LayerCosts {
   allInt8Ms: number;
   mixedMs: number;
-  layers: { name: string; ms: number }[];
+  /** each float layer alone: latency over all int8 (ms) and file size over all int8 (bytes: 3 per weight, float32 instead of int8) */
+  layers: { name: string; ms: number; bytes: number }[];
+}
+
+export interface QuantizeBudget {
+  maxDrop: number;
+  /** held-out mAP50-95 drop of the written model, in points */
+  drop: number;
+  /** 'map' with labels, else 'agreement-map' (fp32 detections as ground truth) */
+  measure: 'map' | 'agreement-map';
+  heldOutImages: number;
+  met: boolean;
 }
 
 export interface QuantizeResult {
@@ -122,6 +141,11 @@ export interface QuantizeResult {
   /** layers kept in float by mixed precision (and `floatLayers`) */
   floatLayers: string[];
   mixedPrecision?: MixedPrecisionResult;
+  /**
+   * with `maxDrop`: the budget and whether the held-out drop of the written model meets it.
+   * `met: false` is a failure the caller must act on (the model written is the best effort).
+   */
+  budget?: QuantizeBudget;
   /** latency of the mixed-precision choice: all int8, the result, and each float layer alone (ms over all int8) */
   layerCosts?: LayerCosts;
   /** planned tensors left float because precomputed ranges did not cover them */
@@ -282,6 +306,8 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
   let addHeldOut: (() => Promise<Map<string, ActivationRange>>) | undefined;
   let heldOutFiles: string[] = [];
   const uncovered: string[] = [];
+  /** conv input channel means for bias correction (filled while calibrating) */
+  const channelMeans = new Map<string, ChannelMean | undefined>();
   if (calibration.ranges !== undefined) {
     const given = calibration.ranges instanceof Map ? calibration.ranges : new Map(Object.entries(calibration.ranges));
     ranges = new Map();
@@ -300,8 +326,10 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
     heldOutFiles = set.files.slice(statCount);
     log(`calibrating ${tensors.length} tensors on ${statCount} image(s)${holdout ? `, ${holdout} held out` : ''}`);
     const histograms = target === 'tensorrt' ? 'abs' : method === 'entropy' ? 'both' : 'range';
+    if (options.biasCorrection) for (const t of biasCorrectionInputs(fullPlan)) channelMeans.set(t, undefined);
     const stats = await collectStatistics(model, tensors, slice(set.batches(1), 0, statCount), {
       histograms,
+      channelMeans,
       threads: options.threads,
       onProgress: (done) => log(`statistics ${done}/${statCount}`),
     });
@@ -311,6 +339,7 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
       addHeldOut = async () => {
         await collectStatistics(model, tensors, slice(set.batches(1), statCount, set.count), {
           histograms,
+          channelMeans,
           threads: options.threads,
           into: stats,
           onProgress: (done) => log(`statistics ${statCount + done}/${set.count}`),
@@ -326,7 +355,9 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
   const build = (extraFloat: string[]) => {
     const plan = planQdq(model, target, { ...placement, floatLayers: [...(options.floatLayers ?? []), ...extraFloat] });
     for (const t of uncovered) plan.activations.delete(t);
-    const written = applyQdq(model, plan, params, weightCache);
+    const means = new Map([...channelMeans].filter((e): e is [string, ChannelMean] => e[1] !== undefined));
+    const source = means.size > 0 ? correctBiases(model, plan, means, weightCache) : model;
+    const written = applyQdq(source, plan, params, weightCache);
     return { plan, model: rewriteDfl ? fastDfl(written).model : written };
   };
 
@@ -340,6 +371,8 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
     const idByName = new Map<string, number>();
     if (options.labels) for (const [id, p] of options.labels.imagePaths) idByName.set(basename(p), id);
     for (const f of heldOutFiles) heldOut.push({ image: await decodeImage(f), id: idByName.get(basename(f)) });
+    // the ranking signal uses every calibration image; the held-out ones only judge
+    const signalImages = await Promise.all(calibrationImages.map((f) => decodeImage(f)));
     mixedPrecision = await withFp32Path(fp32Bytes, (fp32) =>
       chooseFloatLayers({
         fp32,
@@ -347,11 +380,13 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
         layers: fullPlan.quantizedLayers,
         layerCost: (name) => weightCounts.get(name) ?? 0,
         heldOut,
+        signalImages,
         maxDrop: options.maxDrop!,
         labels: options.labels,
         onProgress: log,
       }),
     );
+    for (const s of mixedPrecision.sensitivities) s.floatBytes = 3 * (weightCounts.get(s.name) ?? 0);
     floatLayers = [...floatLayers, ...mixedPrecision.floatLayers];
     if (mixedPrecision.floatLayers.length > 0 && options.measureLayerCost !== false) {
       log('measuring what the float layers cost in latency');
@@ -363,7 +398,7 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
       layerCosts = {
         allInt8Ms: ms[0]!,
         mixedMs: ms[1]!,
-        layers: mixedPrecision.floatLayers.map((name, i) => ({ name, ms: ms[i + 2]! - ms[0]! })),
+        layers: mixedPrecision.floatLayers.map((name, i) => ({ name, ms: ms[i + 2]! - ms[0]!, bytes: 3 * (weightCounts.get(name) ?? 0) })),
       };
     }
   }
@@ -375,7 +410,7 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
   const { plan, model: quantized } = build(mixedPrecision?.floatLayers ?? []);
   quantized.metadataProps = [
     ...quantized.metadataProps.filter((p) => p.key !== 'yoloe_trt_quantization'),
-    { key: 'yoloe_trt_quantization', value: JSON.stringify({ target, method: calibration.ranges ? 'precomputed' : method, floatLayers, fastDfl: rewriteDfl }) },
+    { key: 'yoloe_trt_quantization', value: JSON.stringify({ target, method: calibration.ranges ? 'precomputed' : method, floatLayers, fastDfl: rewriteDfl, biasCorrection: channelMeans.size > 0 }) },
   ];
   const bytes = writeOnnx(quantized);
   if (options.output) writeFileAtomicSync(options.output, bytes);
@@ -392,6 +427,9 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
     excluded: plan.excluded,
     floatLayers,
     ...(mixedPrecision ? { mixedPrecision } : {}),
+    ...(mixedPrecision
+      ? { budget: { maxDrop: options.maxDrop!, drop: mixedPrecision.finalDrop, measure: mixedPrecision.measure, heldOutImages: mixedPrecision.heldOutImages, met: mixedPrecision.met } }
+      : {}),
     ...(layerCosts ? { layerCosts } : {}),
     uncovered,
     params,

@@ -20,6 +20,17 @@ import { withModel } from './temp-model.js';
 import { checkKnownKeys } from '../validate.js';
 
 export type QuantizationVerdict = 'ok' | 'degraded' | 'collapsed';
+/** The report's verdict: the collapse check's, or 'over-budget' when a drop misses `maxDrop` (collapsed still wins). */
+export type ReportVerdict = QuantizationVerdict | 'over-budget';
+
+/** An accuracy budget and, when quantize() measured it, the held-out drop. */
+export interface ReportBudget {
+  maxDrop: number;
+  /** held-out drop in points quantize() measured, and how */
+  heldOutDrop?: number;
+  measure?: 'map' | 'agreement-map';
+  heldOutImages?: number;
+}
 
 export interface QuantizationCheck {
   verdict: QuantizationVerdict;
@@ -100,14 +111,21 @@ export interface ReportOptions {
   evaluation?: { data: GroundTruthDataset; imageIds?: number[]; limit?: number };
   /** timed runs per model; default 20 */
   latencyRuns?: number;
+  /** the accuracy budget: missing it (held-out drop, or the evaluation's box / mask drop) is the verdict */
+  budget?: ReportBudget;
   threads?: number;
   onProgress?: (message: string) => void;
 }
 
 /** Every key quantizationReport() accepts; anything else is ERR_INVALID_OPTION. Add new options here. */
-export const REPORT_OPTION_KEYS: readonly string[] = ['fp32', 'int8', 'images', 'evaluation', 'latencyRuns', 'threads', 'onProgress', 'vocabulary'];
+export const REPORT_OPTION_KEYS: readonly string[] = ['fp32', 'int8', 'images', 'evaluation', 'latencyRuns', 'threads', 'onProgress', 'vocabulary', 'budget'];
 
 export interface QuantizationReport {
+  /** 'collapsed' > 'over-budget' > 'degraded' > 'ok' */
+  verdict: ReportVerdict;
+  /** why the verdict is not 'ok' */
+  reasons: string[];
+  budget?: ReportBudget & { met: boolean };
   fp32: { path: string; bytes: number };
   int8: { path: string; bytes: number };
   /** int8 / fp32 file size */
@@ -167,6 +185,8 @@ export async function quantizationReport(options: ReportOptions): Promise<Quanti
     sameGraph = { fp32Ms: r.baseMs, int8Ms: r.ms, ratio: r.ratio };
   }
   const report: QuantizationReport = {
+    verdict: check.verdict,
+    reasons: [...check.reasons],
     fp32: { path: options.fp32, bytes: statSync(options.fp32).size },
     int8: { path: options.int8, bytes: statSync(options.int8).size },
     sizeRatio: statSync(options.int8).size / statSync(options.fp32).size,
@@ -195,7 +215,23 @@ export async function quantizationReport(options: ReportOptions): Promise<Quanti
       ...(fp32.mask && int8.mask ? { maskDrop: 100 * (fp32.mask.map - int8.mask.map) } : {}),
     };
   }
+  if (options.budget) judgeBudget(report, options.budget);
   return report;
+}
+
+/** Sets the verdict to 'over-budget' (unless collapsed) when any measured drop exceeds the budget. */
+export function judgeBudget(report: QuantizationReport, budget: ReportBudget): void {
+  const misses: string[] = [];
+  const max = budget.maxDrop;
+  if (budget.heldOutDrop !== undefined && budget.heldOutDrop > max) {
+    misses.push(`held-out ${budget.measure ?? 'mAP'} drop ${budget.heldOutDrop.toFixed(2)} > max-drop ${max.toFixed(2)} points${budget.heldOutImages ? ` on ${budget.heldOutImages} images` : ''}`);
+  }
+  if (report.map && report.map.boxDrop > max) misses.push(`box mAP drop ${report.map.boxDrop.toFixed(2)} > max-drop ${max.toFixed(2)} points on ${report.map.images} evaluation images`);
+  if (report.map?.maskDrop !== undefined && report.map.maskDrop > max) misses.push(`mask mAP drop ${report.map.maskDrop.toFixed(2)} > max-drop ${max.toFixed(2)} points on ${report.map.images} evaluation images`);
+  report.budget = { ...budget, met: misses.length === 0 };
+  if (misses.length === 0) return;
+  report.reasons.push(...misses);
+  if (report.verdict !== 'collapsed') report.verdict = 'over-budget';
 }
 
 /** The `yoloe_trt_quantization` metadata quantize() writes, when present. */
@@ -214,7 +250,8 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 /** The report as text. */
 export function formatQuantizationReport(r: QuantizationReport): string {
   const lines = [
-    `verdict: ${r.check.verdict.toUpperCase()}${r.check.reasons.length ? ` (${r.check.reasons.join('; ')})` : ''}`,
+    `verdict: ${r.verdict.replace('-', ' ').toUpperCase()}${r.reasons.length ? ` (${r.reasons.join('; ')})` : ''}`,
+    ...(r.budget ? [`budget: max-drop ${r.budget.maxDrop.toFixed(2)} points ${r.budget.met ? 'met' : 'NOT met'}`] : []),
     `file size: ${(r.fp32.bytes / 1e6).toFixed(2)} MB -> ${(r.int8.bytes / 1e6).toFixed(2)} MB (ratio ${r.sizeRatio.toFixed(3)})`,
     `CPU latency (median of ${r.latency.runs}, spinning off, interleaved): fp32 ${r.latency.fp32Ms.toFixed(1)} ms, int8 ${r.latency.int8Ms.toFixed(1)} ms (ratio ${r.latency.ratio.toFixed(3)})`,
     ...(r.latency.sameGraph

@@ -1,7 +1,7 @@
 /**
  * Accuracy-aware mixed precision: measures how much each quantized layer (a conv with its
- * SiLU) costs by the agreement of the final output on held-out images, then keeps the most
- * sensitive layers in float until the accuracy drop fits the budget.
+ * SiLU) costs by the head's output error over all anchors of the signal images, then keeps the
+ * most sensitive layers in float until the held-out accuracy drop fits the budget.
  *
  * The drop is measured as mAP50-95 points on the held-out images when they have labels (for a
  * segmentation model the larger of the box and the mask drop);
@@ -12,7 +12,8 @@ import { YoloeTrtError } from '../errors.js';
 import { evaluateCoco, type CocoAnnotation, type CocoDetection, type CocoGroundTruth, type GroundTruthDataset } from '../eval/index.js';
 import type { Model } from '../model.js';
 import type { HeadLayout, ImageResult, RgbImage, Tensor } from '../types.js';
-import { RawHead, compareRaw, mergeRaw } from './agreement.js';
+import { RawHead } from './agreement.js';
+import { combinedErrors, headError, pairedBootstrap, type HeadError } from './head-error.js';
 import { toCocoDetections } from './evaluate-model.js';
 import type { Layer } from './graph.js';
 import { withModel } from './temp-model.js';
@@ -35,8 +36,12 @@ export interface MixedPrecisionOptions {
   maxDrop: number;
   /** ground truth of the held-out images (their `id`s) */
   labels?: GroundTruthDataset;
-  /** held-out images used to rank layers (the budget check uses all); default 4 */
-  rankImages?: number;
+  /**
+   * images for the output-error signal that ranks layers (every anchor of every one counts);
+   * default: the held-out images. quantize() passes its calibration images, so that the
+   * held-out mAP check judges on images the ranking never saw.
+   */
+  signalImages?: RgbImage[];
   /** at most this many layers kept in float; default 16 */
   maxFloatLayers?: number;
   /**
@@ -49,8 +54,28 @@ export interface MixedPrecisionOptions {
 
 export interface LayerSensitivity {
   name: string;
-  /** output error with every candidate quantized minus the error with this layer in float */
+  /**
+   * head output error with every candidate quantized minus the error with this layer in float,
+   * as a fraction of the all-int8 error (class KL and box error weighted equally)
+   */
   gain: number;
+  /** bootstrap standard error of `gain` over the signal images */
+  noise: number;
+  /** gain > 2 * noise: only these are float candidates */
+  significant: boolean;
+  /** what keeping this layer float adds to the file (3 bytes per weight), when known */
+  floatBytes?: number;
+}
+
+/** One nested prefix of the ranking, checked. */
+export interface MixedPrecisionStep {
+  floatLayers: number;
+  /** held-out mAP drop in points */
+  drop: number;
+  /** head output error as a fraction of the all-int8 error (1 = all int8) */
+  error: number;
+  /** bootstrap standard error of `error` */
+  errorNoise: number;
 }
 
 export interface MixedPrecisionResult {
@@ -64,8 +89,13 @@ export interface MixedPrecisionResult {
   met: boolean;
   floatLayers: string[];
   sensitivities: LayerSensitivity[];
-  /** output error (mean |score diff| + mean (1 - box IoU)) with every candidate quantized */
+  /** the prefixes checked, in order */
+  steps: MixedPrecisionStep[];
+  /** images of the output-error signal */
+  signalImages: number;
+  /** the head error unit: 1 (the all-int8 error); its parts below */
   fullError: number;
+  fullHeadError: HeadError;
 }
 
 const VAL = { conf: 0.001, iou: 0.7, maxDet: 300, multiLabel: true, masks: false };
@@ -102,21 +132,31 @@ function pseudoGroundTruth(results: ImageResult[], nc: number): CocoGroundTruth 
   };
 }
 
+/** Prefix sizes tried, in order (nested sets: the most sensitive k layers). */
+const PREFIXES = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32];
+
 /**
  * Chooses the layers to keep in float so that the held-out drop stays within `maxDrop`.
- * Cost: one int8 build and held-out pass per candidate layer, plus a few mAP passes.
+ *
+ * Ranking uses the output error of the head over every anchor of every signal image (class
+ * score KL + box error, see head-error.ts): with one layer in float at a time, a layer's gain is
+ * the paired mean error reduction, and a bootstrap over images gives its noise; layers whose gain
+ * is under twice the noise are not candidates. Nested prefixes of the ranking are then checked
+ * by mAP on the held-out images (which the signal never saw). Cost: one int8 build and signal
+ * pass per candidate layer, plus a signal pass and an mAP pass per prefix tried.
  */
 export async function chooseFloatLayers(options: MixedPrecisionOptions): Promise<MixedPrecisionResult> {
   const { heldOut, maxDrop } = options;
   if (heldOut.length === 0) throw new YoloeTrtError('ERR_CALIBRATION', 'Mixed precision needs held-out calibration images');
   const images = heldOut.map((h) => h.image);
+  const signalImages = options.signalImages && options.signalImages.length > 0 ? options.signalImages : images;
   const labelled = options.labels !== undefined && heldOut.every((h) => h.id !== undefined);
   const log = options.onProgress ?? (() => {});
 
   // with labels, a segmentation model's budget holds for mask mAP too (the target is on masks)
   const val = await withModel(options.fp32, async (m) => ({ ...VAL, masks: labelled && m.info.task === 'segment', dropEmptyMasks: false }));
   const reference = await withModel(options.fp32, async (m) => ({
-    raw: await rawOutputs(m, images),
+    raw: await rawOutputs(m, signalImages),
     nc: rawLayout(m).nc,
     preds: await m.detectDecoded(images, val),
     dets: await m.detectDecoded(images, { conf: 0.25 }),
@@ -131,46 +171,64 @@ export async function chooseFloatLayers(options: MixedPrecisionOptions): Promise
   };
   const fp32Map = mapOf(reference.preds);
 
-  // ranking needs less data than the budget check: at most `rankImages` images
-  const rankCount = Math.min(images.length, options.rankImages ?? 4);
-  const measure = async (floatLayers: string[]) =>
-    withModel(options.build(floatLayers), async (m) => {
-      const raw = await rawOutputs(m, images.slice(0, rankCount));
-      const cmp = mergeRaw(raw.map((r, i) => compareRaw(reference.raw[i]!, r)));
-      return { error: cmp.scoreError + cmp.boxError };
-    });
-  const dropOf = async (floatLayers: string[]) =>
-    withModel(options.build(floatLayers), async (m) => {
-      const maps = mapOf(await m.detectDecoded(images, val));
-      return Math.max(...maps.map((v, k) => 100 * (fp32Map[k]! - v)));
-    });
+  const errorsOf = async (m: Model) => {
+    const errors: HeadError[] = [];
+    for (const [i, image] of signalImages.entries()) errors.push(headError(reference.raw[i]!, (await rawOutputs(m, [image]))[0]!));
+    return errors;
+  };
+  const dropOfModel = async (m: Model) => {
+    const maps = mapOf(await m.detectDecoded(images, val));
+    return Math.max(...maps.map((v, k) => 100 * (fp32Map[k]! - v)));
+  };
+  const dropOf = (floatLayers: string[]) => withModel(options.build(floatLayers), dropOfModel);
 
-  const fullDrop = await dropOf([]);
-  const fullError = (await measure([])).error;
-  log(`all layers int8: drop ${fullDrop.toFixed(2)} points (${labelled ? 'mAP' : 'agreement mAP'} on ${images.length} held-out images)`);
-  const base = { measure: labelled ? 'map' : 'agreement-map', heldOutImages: images.length, fullDrop, fullError } as const;
-  if (fullDrop <= maxDrop) return { ...base, finalDrop: fullDrop, met: true, floatLayers: [], sensitivities: [] };
+  const full = await withModel(options.build([]), async (m) => ({ drop: await dropOfModel(m), errors: await errorsOf(m) }));
+  const fullErrors = combinedErrors(full.errors, full.errors);
+  const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
+  const fullHeadError = { cls: mean(full.errors.map((e) => e.cls)), box: mean(full.errors.map((e) => e.box)) };
+  const fullDrop = full.drop;
+  log(`all layers int8: drop ${fullDrop.toFixed(2)} points (${labelled ? 'mAP' : 'agreement mAP'} on ${images.length} held-out images); head error on ${signalImages.length} signal images: class KL ${fullHeadError.cls.toExponential(3)}, box ${fullHeadError.box.toFixed(4)}`);
+  const base = {
+    measure: labelled ? 'map' : 'agreement-map',
+    heldOutImages: images.length,
+    signalImages: signalImages.length,
+    fullDrop,
+    fullError: 1,
+    fullHeadError,
+  } as const;
+  if (fullDrop <= maxDrop) return { ...base, finalDrop: fullDrop, met: true, floatLayers: [], sensitivities: [], steps: [] };
 
   const sensitivities: LayerSensitivity[] = [];
   for (const [k, layer] of options.layers.entries()) {
-    const { error } = await measure([layer.name]);
-    sensitivities.push({ name: layer.name, gain: fullError - error });
+    const errors = await withModel(options.build([layer.name]), errorsOf);
+    const { mean: gain, noise } = pairedBootstrap(fullErrors, combinedErrors(errors, full.errors));
+    sensitivities.push({ name: layer.name, gain, noise, significant: gain > 2 * noise });
     if ((k + 1) % 8 === 0) log(`sensitivity ${k + 1}/${options.layers.length}`);
   }
   sensitivities.sort((a, b) => b.gain - a.gain);
-  const limit = Math.min(options.maxFloatLayers ?? 16, sensitivities.length);
-  let best = { floatLayers: [] as string[], drop: fullDrop };
-  for (const k of [1, 2, 3, 4, 6, 8, 12, 16, 24, 32].filter((k) => k <= limit)) {
-    const floatLayers = sensitivities.slice(0, k).map((s) => s.name);
-    const drop = await dropOf(floatLayers);
-    log(`${k} layer(s) in float: drop ${drop.toFixed(2)} points`);
-    if (drop < best.drop) best = { floatLayers, drop };
-    if (drop <= maxDrop) {
-      const pruned = options.layerCost ? await pruneCostlyFloatLayers(floatLayers, drop, options.layerCost, (f) => dropOf(f), maxDrop, log) : { floatLayers, drop };
-      return { ...base, finalDrop: pruned.drop, met: true, floatLayers: pruned.floatLayers, sensitivities };
+  const candidates = sensitivities.filter((s) => s.significant);
+  log(`${candidates.length} of ${sensitivities.length} layers gain more than twice their noise; top: ${candidates.slice(0, 4).map((s) => `${s.name} ${s.gain.toFixed(3)}±${s.noise.toFixed(3)}`).join(', ')}`);
+  const limit = Math.min(options.maxFloatLayers ?? 16, candidates.length);
+  const steps: MixedPrecisionStep[] = [];
+  for (const k of PREFIXES.filter((k) => k <= limit)) {
+    const floatLayers = candidates.slice(0, k).map((s) => s.name);
+    const step = await withModel(options.build(floatLayers), async (m) => {
+      const { mean: gain, noise } = pairedBootstrap(fullErrors, combinedErrors(await errorsOf(m), full.errors));
+      return { floatLayers: k, drop: await dropOfModel(m), error: 1 - gain, errorNoise: noise };
+    });
+    steps.push(step);
+    log(`${k} layer(s) in float: drop ${step.drop.toFixed(2)} points, head error ${step.error.toFixed(3)} ± ${step.errorNoise.toFixed(3)} of all-int8`);
+    if (step.drop <= maxDrop) {
+      const pruned = options.layerCost ? await pruneCostlyFloatLayers(floatLayers, step.drop, options.layerCost, (f) => dropOf(f), maxDrop, log) : { floatLayers, drop: step.drop };
+      return { ...base, finalDrop: pruned.drop, met: true, floatLayers: pruned.floatLayers, sensitivities, steps };
     }
   }
-  return { ...base, finalDrop: best.drop, met: false, floatLayers: best.floatLayers, sensitivities };
+  // over budget: the best effort is the prefix with the lowest head error (the stable signal);
+  // one with more float layers wins only when it is lower by more than its noise
+  let best: MixedPrecisionStep | undefined;
+  for (const s of steps) if (!best || s.error < best.error - 2 * s.errorNoise) best = s;
+  if (!best || best.drop >= fullDrop) return { ...base, finalDrop: fullDrop, met: false, floatLayers: [], sensitivities, steps };
+  return { ...base, finalDrop: best.drop, met: false, floatLayers: candidates.slice(0, best.floatLayers).map((s) => s.name), sensitivities, steps };
 }
 
 /**

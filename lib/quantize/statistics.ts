@@ -9,9 +9,11 @@ import { addIntermediateOutputs, writeOnnx, type OnnxModel } from '../onnx/index
 import type { Tensor } from '../types.js';
 import { entropyRange, minmaxRange, percentileRange, type AsymmetricRange, type SymmetricRange } from './calibrators.js';
 import { AbsHistogram, RangeHistogram } from './histogram.js';
+import { mseRange } from './mse-range.js';
+import { addChannelMean, type ChannelMean } from './bias-correction.js';
 
-export type CalibrationMethod = 'minmax' | 'entropy' | 'percentile';
-export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax', 'entropy', 'percentile'];
+export type CalibrationMethod = 'minmax' | 'entropy' | 'percentile' | 'mse';
+export const CALIBRATION_METHODS: readonly CalibrationMethod[] = ['minmax', 'entropy', 'percentile', 'mse'];
 
 export interface TensorStatistics {
   /** |x| histogram (symmetric ranges, entropy) */
@@ -29,6 +31,8 @@ export interface CollectOptions {
   onProgress?: (done: number) => void;
   /** histograms of an earlier call to keep accumulating into (same tensors); default: fresh ones */
   into?: Map<string, TensorStatistics>;
+  /** per-channel means to accumulate too (bias correction): its keys name the NCHW tensors, its values are filled in */
+  channelMeans?: Map<string, ChannelMean | undefined>;
 }
 
 /**
@@ -47,8 +51,10 @@ export async function collectStatistics(
   const inputName = graph.input.find((v) => !graph.initializer.some((t) => t.name === v.name))?.name;
   if (!inputName) throw new YoloeTrtError('ERR_MODEL_FORMAT', 'The ONNX model has no graph input');
   const kind = options.histograms ?? 'both';
-  const fromFeed = tensors.filter((t) => t === inputName);
-  const fromRun = [...new Set(tensors.filter((t) => t !== inputName))];
+  const meanNames = [...(options.channelMeans?.keys() ?? [])];
+  const all = [...tensors, ...meanNames];
+  const fromFeed = [...new Set(all.filter((t) => t === inputName))];
+  const fromRun = [...new Set(all.filter((t) => t !== inputName))];
   const stats = options.into ?? new Map<string, TensorStatistics>();
   for (const t of tensors) {
     if (stats.has(t)) continue;
@@ -57,21 +63,22 @@ export async function collectStatistics(
       ...(kind !== 'abs' ? { range: new RangeHistogram() } : {}),
     });
   }
-  const add = (name: string, data: Tensor['data']) => {
+  const add = (name: string, data: Tensor['data'], dims: readonly number[]) => {
     if (!(data instanceof Float32Array)) return;
-    const s = stats.get(name)!;
-    s.abs?.add(data);
-    s.range?.add(data);
+    const s = stats.get(name);
+    s?.abs?.add(data);
+    s?.range?.add(data);
+    if (options.channelMeans?.has(name)) options.channelMeans.set(name, addChannelMean(options.channelMeans.get(name), data, dims));
   };
   const extraFeeds = embeddingPlaceholders(graph, inputName);
   const backend = await CpuBackend.create(writeOnnx(addIntermediateOutputs(model, fromRun)), options.threads ? { threads: options.threads } : {});
   let done = 0;
   try {
     for await (const batch of batches) {
-      for (const name of fromFeed) add(name, batch.data);
+      for (const name of fromFeed) add(name, batch.data, batch.dims);
       if (fromRun.length > 0) {
         const outputs = await backend.run({ [inputName]: batch, ...extraFeeds }, fromRun);
-        for (const name of fromRun) add(name, outputs[name]!.data);
+        for (const name of fromRun) add(name, outputs[name]!.data, outputs[name]!.dims);
       }
       done += batch.dims[0] ?? 1;
       options.onProgress?.(done);
@@ -123,6 +130,8 @@ export function computeRanges(
     let range: ActivationRange;
     if (method === 'minmax') {
       range = mode === 'symmetric' ? minmaxRange(hist) : minmaxRange(hist, 'asymmetric');
+    } else if (method === 'mse') {
+      range = mode === 'symmetric' ? mseRange(s.abs!) : mseRange(s.range!);
     } else if (method === 'percentile') {
       range = mode === 'symmetric' ? percentileRange(s.abs!, percentile) : percentileRange(s.range!, percentile);
     } else {
