@@ -65,6 +65,15 @@ export interface BuildEngineOptions {
    * profile covers unless `shapes` names that input; default { min: 1, opt: 80, max: 1203 }
    */
   vocabularySize?: { min?: number; opt?: number; max?: number };
+  /**
+   * run-time-vocabulary models under implicit INT8 (TensorRT 10, precision 'int8' / 'best' with
+   * calibration): 'auto' (default) keeps FP16 every layer downstream of the class-embeddings input
+   * (the contrastive product) and the proto branch (layers that reach the protos output but not
+   * output0), with kPREFER_PRECISION_CONSTRAINTS, since INT8 there breaks small objects
+   * (ultralytics#25530); 'none' leaves every layer to TensorRT. Strongly typed builds (Q/DQ or
+   * FP16 ONNX, TensorRT 11) take their types from the graph and pin nothing.
+   */
+  fp16Layers?: 'auto' | 'none';
   /** workspace memory pool limit in GiB (as Ultralytics' `workspace`); default TensorRT's (all device memory) */
   workspace?: number;
   /** timing cache file, read when present and written back: rebuilds get faster */
@@ -92,6 +101,7 @@ export interface BuildEngineOptions {
 /** Every key buildEngine() accepts, and its calibration's; anything else is ERR_INVALID_OPTION. Add new options here. */
 export const BUILD_ENGINE_OPTION_KEYS: readonly string[] = [
   'onnx', 'output', 'precision', 'shapes', 'workspace', 'timingCache', 'optimizationLevel', 'dlaCore', 'gpuFallback', 'device', 'calibration', 'onProgress', 'signal', 'vocabularySize',
+  'format', 'versionCompatible', 'hardwareCompatibility', 'fp16Layers',
 ];
 export const BUILD_CALIBRATION_KEYS: readonly string[] = ['images', 'set', 'count', 'seed', 'cacheDir', 'method', 'cache', 'cacheVersionMismatch'];
 
@@ -113,6 +123,7 @@ interface ValidatedOptions {
   precision: EnginePrecision;
   shapes: Required<ShapeRange>[];
   vocabularySize: { min: number; opt: number; max: number };
+  fp16Layers: 'auto' | 'none';
   workspaceBytes?: number;
   timingCache?: string;
   optimizationLevel?: number;
@@ -203,6 +214,7 @@ export function validateBuildOptions(options: BuildEngineOptions): ValidatedOpti
   const precision = optEnum('precision', o.precision, ['fp32', 'fp16', 'int8', 'best'] as const, 'fp16');
   const shapes = validateShapes(o.shapes);
   const vocabularySize = validClassRange('vocabularySize', o.vocabularySize);
+  const fp16Layers = optEnum('fp16Layers', o.fp16Layers, ['auto', 'none'] as const, 'auto');
   const workspace = o.workspace === undefined ? undefined : optNumber('workspace', o.workspace, 4, 0, 1024, { exclusiveMin: true });
   const timingCache = optString('timingCache', o.timingCache);
   const optimizationLevel = o.optimizationLevel === undefined ? undefined : optNumber('optimizationLevel', o.optimizationLevel, 3, 0, 5, { integer: true });
@@ -225,6 +237,7 @@ export function validateBuildOptions(options: BuildEngineOptions): ValidatedOpti
     precision,
     shapes,
     vocabularySize,
+    fp16Layers,
     workspaceBytes: workspace === undefined ? undefined : Math.round(workspace * 2 ** 30),
     timingCache,
     optimizationLevel,
@@ -261,6 +274,20 @@ function builtPrecision(asked: EnginePrecision, stronglyTyped: boolean, traits: 
   if (!stronglyTyped) return asked;
   if (traits.qdq) return 'int8';
   return traits.fp16 || convertedToFp16 ? 'fp16' : 'fp32';
+}
+
+/** What engine metadata's fp16Layers counts: the two rules of fp16Pins(). */
+export const FP16_RULE = 'downstream of the class embeddings; proto branch (reaches output1, not output0)';
+
+/**
+ * fp16Layers 'auto' for a run-time-vocabulary model under INT8: the native builder keeps FP16
+ * what is downstream of the embeddings input and the proto branch (outputs[1] of a segmentation
+ * export) that does not feed outputs[0]. Asked whatever the typing: the native side says in its
+ * report when a strongly typed network (or TensorRT 11) takes its types from the graph instead.
+ */
+function fp16Pins(o: ValidatedOptions, embeddingsInput: string | undefined, outputs: string[]): NativeBuildOptions['fp16Layers'] {
+  if (o.fp16Layers === 'none' || embeddingsInput === undefined || (o.precision !== 'int8' && o.precision !== 'best')) return undefined;
+  return { embeddingsInput, detectionOutput: outputs[0], ...(outputs.length > 1 && { protoOutput: outputs[1] }) };
 }
 
 /** The static [H, W] of a 4-D input, or the opt shape's. */
@@ -349,6 +376,7 @@ export async function buildEngine(options: BuildEngineOptions): Promise<BuildEng
       }
     }
 
+    const pins = fp16Pins(o, embeddingsRange?.input, description.outputs.map((t) => t.name));
     const nativeOptions: NativeBuildOptions = {
       onnx: onnxPath,
       precision: o.precision,
@@ -362,6 +390,7 @@ export async function buildEngine(options: BuildEngineOptions): Promise<BuildEng
       ...(o.timingCache !== undefined && { timingCache: resolve(o.timingCache) }),
       ...(o.optimizationLevel !== undefined && { optimizationLevel: o.optimizationLevel }),
       ...(o.dlaCore !== undefined && { dlaCore: o.dlaCore }),
+      ...(pins && { fp16Layers: pins }),
       ...(o.calibration && !stronglyTyped && {
         calibration: {
           ...(calibrationData !== undefined && { data: calibrationData }),
@@ -415,6 +444,7 @@ export async function buildEngine(options: BuildEngineOptions): Promise<BuildEng
       ...(o.dlaCore !== undefined && { dlaCore: o.dlaCore }),
       ...(o.versionCompatible && { versionCompatible: true }),
       ...(o.hardwareCompatibility !== 'none' && { hardwareCompatibility: o.hardwareCompatibility }),
+      ...(built.fp16Layers && { fp16Layers: { rule: FP16_RULE, ...built.fp16Layers } }),
       ...(calibrationSet && {
         calibration: { digest: calibrationSet.digest, method: o.calibration!.method, images: calibrationSet.count, ...(o.calibration!.cache && { cache: basename(o.calibration!.cache) }) },
       }),

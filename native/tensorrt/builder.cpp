@@ -12,6 +12,7 @@
 #include "gpu_info.h"
 #include "loader.h"
 #include "logger.h"
+#include "precision_pins.h"
 #include "library_info.h"
 #include "progress_monitor.h"
 #include "tensor_types.h"
@@ -266,6 +267,15 @@ BuildResult buildSerializedEngine(const BuildOptions& options, ProgressSink* pro
         throw BackendError(kErrInvalidOption, "precision 'int8' needs calibration (images or a cache) or a Q/DQ ONNX");
       }
       config->setFlag(nvinfer1::BuilderFlag::kINT8);
+      if (!options.fp16Pins.embeddingsInput.empty()) {
+        result.fp16Pins = pinFp16Layers(*network, options.fp16Pins);
+        if (result.fp16Pins.embeddingLayers + result.fp16Pins.protoLayers > 0) {
+          // Pinned layers need FP16 kernels enabled; PREFER (not OBEY): a layer without an FP16
+          // implementation falls back with a warning instead of failing the build.
+          config->setFlag(nvinfer1::BuilderFlag::kFP16);
+          config->setFlag(nvinfer1::BuilderFlag::kPREFER_PRECISION_CONSTRAINTS);
+        }
+      }
       const PreparedCache cache = prepareCalibrationCache(options.calibration, library.versionCode, result.warnings);
       result.calibrationCache = cache.state;
       std::unique_ptr<CalibrationData> data;
@@ -289,6 +299,15 @@ BuildResult buildSerializedEngine(const BuildOptions& options, ProgressSink* pro
   }
 #pragma GCC diagnostic pop
 #endif
+  if (!options.fp16Pins.embeddingsInput.empty() && !result.fp16Pins.requested) {
+    result.fp16Pins.requested = true;
+#if NV_TENSORRT_MAJOR >= 11
+    result.fp16Pins.note = "TensorRT 11 networks are strongly typed: precisions come from the ONNX";
+#else
+    result.fp16Pins.note = options.stronglyTyped ? "strongly typed network: precisions come from the ONNX (Q/DQ or FP16 types)"
+                                                 : "no implicit INT8: nothing to keep out of it";
+#endif
+  }
 
   std::unique_ptr<ProgressMonitor> monitor;
   if (progress != nullptr) {
