@@ -10,6 +10,8 @@ import { formatQuantizationReport, quantizationReport } from '../quantize/report
 import { CALIBRATION_METHODS, type CalibrationMethod } from '../quantize/statistics.js';
 import { importTrtCache } from '../quantize/trt-import.js';
 import { numberFlag, parseCommand, requireFlag } from './args.js';
+import { readNamesFile } from './names.js';
+import { noVocabularyError, openVocabularyFlags, vocabularyEmbeddings } from './vocabulary-flags.js';
 
 export const quantizeUsage = `yoloe-trt quantize <model.onnx> --calib DIR --out M.int8.onnx [options]
 
@@ -32,6 +34,13 @@ export const quantizeUsage = `yoloe-trt quantize <model.onnx> --calib DIR --out 
   --limit N          evaluate at most N images
   --latency-runs N   timed runs per model for the latency ratio (default 20)
   --json             print the result as JSON
+ run-time-vocabulary models (a class-embeddings input; calibration needs no classes, the report does):
+  --prompts LIST     comma-separated classes to compare both models on ("person,bus")
+  --text-encoder F   text encoder ONNX that embeds --prompts; --adapter F: the detector's text adapter
+  --vocab FILE       the CLIP BPE file (default: found beside the text encoder)
+  --embeddings F     class embeddings: .npy float32 [K, D] / [1, K, D] (names from --names or
+                     --prompts), or JSON {"names": [...], "embeddings": [[...], ...]}
+  --names FILE       class names, one per line, for --embeddings .npy
 Exits non-zero (ERR_QUANTIZATION) when the INT8 model's outputs collapse.`;
 
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
@@ -76,6 +85,12 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
     limit: { type: 'string' },
     'latency-runs': { type: 'string' },
     json: { type: 'boolean' },
+    names: { type: 'string' },
+    prompts: { type: 'string' },
+    'text-encoder': { type: 'string' },
+    adapter: { type: 'string' },
+    vocab: { type: 'string' },
+    embeddings: { type: 'string' },
   });
   if (values.help) {
     out.write(`${quantizeUsage}\n`);
@@ -90,7 +105,21 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
   const progress = values.json ? () => {} : (m: string) => process.stderr.write(`${m}\n`);
   // before minutes of calibration: a bad --out, or a model that is no YOLO head, fails now and writes nothing
   if (!values.check && values.out) checkOutputPath(values.out, { inputs: [fp32], option: '--out' });
-  await (await loadModel(fp32, { backend: 'cpu' })).dispose();
+  const model = await loadModel(fp32, { backend: 'cpu' });
+  const runtimeVocabulary = model.info.vocabulary.kind === 'runtime';
+  await model.dispose();
+  // the classes the report compares both models on, read (and embedded) before calibrating
+  const opened = await openVocabularyFlags(values);
+  let vocabulary: Awaited<ReturnType<typeof vocabularyEmbeddings>>;
+  try {
+    if (runtimeVocabulary && !opened.wanted) throw noVocabularyError(fp32);
+    if (!runtimeVocabulary && opened.wanted) {
+      throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected a run-time-vocabulary model (a class-embeddings input) with --prompts / --embeddings but ${fp32} has fixed classes`, { option: values.prompts !== undefined ? 'prompts' : 'embeddings' });
+    }
+    vocabulary = await vocabularyEmbeddings(values, values.names ? await readNamesFile(values.names) : undefined, opened);
+  } finally {
+    await opened.textEncoder?.dispose();
+  }
 
   let result: QuantizeResult | undefined;
   let int8: string;
@@ -124,7 +153,7 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
     : undefined;
   const latencyRuns = numberFlag('latency-runs', values['latency-runs']);
   if (latencyRuns !== undefined && !(Number.isInteger(latencyRuns) && latencyRuns > 0)) throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected a positive integer for --latency-runs but received ${latencyRuns}`, { option: 'latency-runs' });
-  const report = await quantizationReport({ fp32, int8, images: checkImages, ...(evaluation ? { evaluation } : {}), ...(latencyRuns ? { latencyRuns } : {}), onProgress: progress });
+  const report = await quantizationReport({ fp32, int8, images: checkImages, ...(vocabulary ? { vocabulary } : {}), ...(evaluation ? { evaluation } : {}), ...(latencyRuns ? { latencyRuns } : {}), onProgress: progress });
   if (values.json) {
     const map = report.map
       ? { images: report.map.images, boxDrop: report.map.boxDrop, maskDrop: report.map.maskDrop, fp32: { box: report.map.fp32.box.map, mask: report.map.fp32.mask?.map }, int8: { box: report.map.int8.box.map, mask: report.map.int8.mask?.map } }
