@@ -11,7 +11,7 @@ import { CALIBRATION_METHODS, type CalibrationMethod } from '../quantize/statist
 import { importTrtCache } from '../quantize/trt-import.js';
 import { numberFlag, parseCommand, requireFlag } from './args.js';
 import { readNamesFile } from './names.js';
-import { noVocabularyError, openVocabularyFlags, vocabularyEmbeddings } from './vocabulary-flags.js';
+import { VOCABULARY_FLAG_SPECS, noVocabularyError, openVocabularyFlags, vocabularyEmbeddings } from './vocabulary-flags.js';
 
 export const quantizeUsage = `yoloe-trt quantize <model.onnx> --calib DIR --out M.int8.onnx [options]
 
@@ -85,12 +85,7 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
     limit: { type: 'string' },
     'latency-runs': { type: 'string' },
     json: { type: 'boolean' },
-    names: { type: 'string' },
-    prompts: { type: 'string' },
-    'text-encoder': { type: 'string' },
-    adapter: { type: 'string' },
-    vocab: { type: 'string' },
-    embeddings: { type: 'string' },
+    ...VOCABULARY_FLAG_SPECS,
   });
   if (values.help) {
     out.write(`${quantizeUsage}\n`);

@@ -13,6 +13,16 @@ export interface VocabularyFlags {
   embeddings?: string;
 }
 
+/** The flag specs of VocabularyFlags (with --names), for parseCommand: `detect` and `quantize` take them all. */
+export const VOCABULARY_FLAG_SPECS = {
+  names: { type: 'string' },
+  prompts: { type: 'string' },
+  'text-encoder': { type: 'string' },
+  adapter: { type: 'string' },
+  vocab: { type: 'string' },
+  embeddings: { type: 'string' },
+} as const;
+
 /** "person, red bus" -> ["person", "red bus"]. */
 export function promptsFlag(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;

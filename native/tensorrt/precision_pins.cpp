@@ -46,34 +46,29 @@ ITensor* findTensor(nvinfer1::INetworkDefinition& network, const std::string& na
   return nullptr;
 }
 
-std::set<int32_t> downstreamOf(nvinfer1::INetworkDefinition& network, const Graph& graph, const ITensor* start) {
+// The layers reached from `start` along the graph: forward (readers of each tensor, then their
+// outputs) or backward (the writer of each tensor, then its inputs).
+std::set<int32_t> reachable(nvinfer1::INetworkDefinition& network, const Graph& graph, const ITensor* start, bool forward) {
   std::set<int32_t> seen;
   std::vector<const ITensor*> work{start};
   while (!work.empty()) {
     const ITensor* t = work.back();
     work.pop_back();
-    auto it = graph.consumers.find(t);
-    if (it == graph.consumers.end()) continue;
-    for (int32_t l : it->second) {
+    std::vector<int32_t> next;
+    if (forward) {
+      auto it = graph.consumers.find(t);
+      if (it != graph.consumers.end()) next = it->second;
+    } else {
+      auto it = graph.producer.find(t);
+      if (it != graph.producer.end()) next.push_back(it->second);
+    }
+    for (int32_t l : next) {
       if (!seen.insert(l).second) continue;
       ILayer* layer = network.getLayer(l);
-      for (int32_t o = 0; o < layer->getNbOutputs(); ++o) work.push_back(layer->getOutput(o));
-    }
-  }
-  return seen;
-}
-
-std::set<int32_t> upstreamOf(nvinfer1::INetworkDefinition& network, const Graph& graph, const ITensor* end) {
-  std::set<int32_t> seen;
-  std::vector<const ITensor*> work{end};
-  while (!work.empty()) {
-    const ITensor* t = work.back();
-    work.pop_back();
-    auto it = graph.producer.find(t);
-    if (it == graph.producer.end() || !seen.insert(it->second).second) continue;
-    ILayer* layer = network.getLayer(it->second);
-    for (int32_t i = 0; i < layer->getNbInputs(); ++i) {
-      if (layer->getInput(i) != nullptr) work.push_back(layer->getInput(i));
+      const int32_t count = forward ? layer->getNbOutputs() : layer->getNbInputs();
+      for (int32_t i = 0; i < count; ++i) {
+        if (ITensor* tensor = forward ? layer->getOutput(i) : layer->getInput(i)) work.push_back(tensor);
+      }
     }
   }
   return seen;
@@ -125,14 +120,14 @@ Fp16PinReport pinFp16Layers(nvinfer1::INetworkDefinition& network, const Fp16Pin
     return report;
   }
   const Graph graph = graphOf(network);
-  const std::set<int32_t> contrastive = downstreamOf(network, graph, embeddings);
+  const std::set<int32_t> contrastive = reachable(network, graph, embeddings, true);
   std::set<int32_t> proto;
   const ITensor* protos = pins.protoOutput.empty() ? nullptr : findTensor(network, pins.protoOutput, false);
   const ITensor* detections = pins.detectionOutput.empty() ? nullptr : findTensor(network, pins.detectionOutput, false);
   if (protos != nullptr) {
-    proto = upstreamOf(network, graph, protos);
+    proto = reachable(network, graph, protos, false);
     if (detections != nullptr) {
-      for (int32_t l : upstreamOf(network, graph, detections)) proto.erase(l);
+      for (int32_t l : reachable(network, graph, detections, false)) proto.erase(l);
     }
   }
   for (int32_t l = 0; l < network.getNbLayers(); ++l) {
