@@ -93,6 +93,8 @@ export interface NativeBuildOptions {
     method?: 'entropy' | 'minmax';
     /** refuse (ERR_CALIBRATION) a cache from another TensorRT version instead of rewriting its header */
     rejectVersionMismatch?: boolean;
+    /** inputs other than the image fed one raw float32 tensor (its calibration shape) with every batch */
+    fixedInputs?: { input: string; file: string }[];
   };
 }
 

@@ -14,6 +14,7 @@ import { convertToFp16 } from './onnx/edit.js';
 import { prepareCalibrationSet, type CalibrationSet } from './quantize/calibration-set.js';
 import type { Task } from './types.js';
 import { embeddingsShapeRange, validClassRange } from './vocabulary.js';
+import type { ClassEmbeddings } from './text/types.js';
 import { optBoolean, optEnum, optNumber, optObject, optString, checkKnownKeys } from './validate.js';
 
 const PACKAGE_VERSION = '0.1.0';
@@ -45,6 +46,12 @@ export interface CalibrationOptions {
   cache?: string;
   /** a cache from another TensorRT version: 'rewrite' its header (default) or 'error' */
   cacheVersionMismatch?: 'rewrite' | 'error';
+  /**
+   * run-time-vocabulary models calibrated from images: the class embeddings fed with every batch
+   * (TensorRT asks for every input), K x D with K = the profile's opt (`vocabularySize.opt`,
+   * default 80), e.g. your deployment classes; required there, unused with a cache
+   */
+  embeddings?: ClassEmbeddings | Float32Array;
 }
 
 export interface BuildProgressEvent extends NativeBuildProgress {}
@@ -103,7 +110,7 @@ export const BUILD_ENGINE_OPTION_KEYS: readonly string[] = [
   'onnx', 'output', 'precision', 'shapes', 'workspace', 'timingCache', 'optimizationLevel', 'dlaCore', 'gpuFallback', 'device', 'calibration', 'onProgress', 'signal', 'vocabularySize',
   'format', 'versionCompatible', 'hardwareCompatibility', 'fp16Layers',
 ];
-export const BUILD_CALIBRATION_KEYS: readonly string[] = ['images', 'set', 'count', 'seed', 'cacheDir', 'method', 'cache', 'cacheVersionMismatch'];
+export const BUILD_CALIBRATION_KEYS: readonly string[] = ['images', 'set', 'count', 'seed', 'cacheDir', 'method', 'cache', 'cacheVersionMismatch', 'embeddings'];
 
 export interface BuildEngineResult {
   output: string;
@@ -194,6 +201,7 @@ function validateCalibration(value: unknown): ValidatedOptions['calibration'] {
     method: optEnum('calibration.method', o.method, ['entropy', 'minmax'] as const, 'entropy'),
     cache,
     cacheVersionMismatch: optEnum('calibration.cacheVersionMismatch', o.cacheVersionMismatch, ['rewrite', 'error'] as const, 'rewrite'),
+    embeddings: o.embeddings as CalibrationOptions['embeddings'],
   };
 }
 
@@ -290,6 +298,18 @@ function fp16Pins(o: ValidatedOptions, embeddingsInput: string | undefined, outp
   return { embeddingsInput, detectionOutput: outputs[0], ...(outputs.length > 1 && { protoOutput: outputs[1] }) };
 }
 
+/** calibration.embeddings as the embeddings input's calibration tensor (its opt shape [B, K, D]). */
+function calibrationEmbeddings(value: CalibrationOptions['embeddings'], opt: number[]): Float32Array {
+  const [batch, k, dim] = opt as [number, number, number];
+  const data = value instanceof Float32Array ? value : value !== null && typeof value === 'object' && value.data instanceof Float32Array ? value.data : undefined;
+  const what = `${k} x ${dim} class embeddings (the calibration shape [${opt}] of the embeddings input is its profile's opt: set vocabularySize.opt to your class count)`;
+  if (data === undefined) throw invalidOption('calibration.embeddings', `${what}, needed to calibrate a run-time-vocabulary model from images`, value);
+  if (data.length !== batch * k * dim) throw invalidOption('calibration.embeddings', what, `${data.length} floats`);
+  const bad = data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw invalidOption('calibration.embeddings', 'finite values', `${data[bad]} at index ${bad}`);
+  return data;
+}
+
 /** The static [H, W] of a 4-D input, or the opt shape's. */
 function calibrationShape(inputDims: (number | string)[], range: Required<ShapeRange> | undefined): number[] | undefined {
   if (range) return range.opt;
@@ -324,6 +344,9 @@ export async function buildEngine(options: BuildEngineOptions): Promise<BuildEng
   // run-time vocabularies: a profile over K for the class embeddings unless the caller gave one
   const embeddingsRange = embeddingsShapeRange(description.inputs, description.metadata, o.vocabularySize);
   if (embeddingsRange && !o.shapes.some((s) => s.input === embeddingsRange.input)) o.shapes.push(embeddingsRange);
+  if (o.calibration?.embeddings !== undefined && !embeddingsRange) {
+    throw invalidOption('calibration.embeddings', 'a run-time-vocabulary model (an ONNX with a class-embeddings input)', `${basename(o.onnx)} with fixed classes`);
+  }
 
   const { binding, runtime } = requireTensorRt(o.device);
   const probe = binding.probe();
@@ -360,6 +383,7 @@ export async function buildEngine(options: BuildEngineOptions): Promise<BuildEng
     const firstRange = o.shapes.find((s) => s.input === '' || s.input === description.inputs[0].name);
     let calibrationSet: CalibrationSet | undefined;
     let calibrationData: string | undefined;
+    let embeddingsFile: string | undefined;
     if (o.calibration && !stronglyTyped) {
       const shape = calibrationShape(description.inputs[0].dims, firstRange);
       if (!shape || shape.length !== 4) {
@@ -373,6 +397,14 @@ export async function buildEngine(options: BuildEngineOptions): Promise<BuildEng
         }
         if (calibrationSet.count < batch) throw invalidOption('calibration.count', `at least the calibration batch size ${batch}`, calibrationSet.count);
         calibrationData = calibrationSet.writeTensorFile(batch);
+        if (embeddingsRange) {
+          const range = o.shapes.find((s) => s.input === embeddingsRange.input)!;
+          const folder = mkdtempSync(join(tmpdir(), 'yoloe-trt-calib-embeddings-'));
+          temporary.push(folder);
+          embeddingsFile = join(folder, 'class_embeddings.f32');
+          const data = calibrationEmbeddings(o.calibration.embeddings, range.opt);
+          writeFileAtomicSync(embeddingsFile, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+        }
       }
     }
 
@@ -397,6 +429,7 @@ export async function buildEngine(options: BuildEngineOptions): Promise<BuildEng
           ...(o.calibration.cache !== undefined && { cache: resolve(o.calibration.cache) }),
           method: o.calibration.method,
           rejectVersionMismatch: o.calibration.cacheVersionMismatch === 'error',
+          ...(embeddingsFile && { fixedInputs: [{ input: embeddingsRange!.input, file: embeddingsFile }] }),
         },
       }),
     };

@@ -11,7 +11,7 @@ import { CALIBRATION_METHODS, type CalibrationMethod } from '../quantize/statist
 import { importTrtCache } from '../quantize/trt-import.js';
 import { numberFlag, parseCommand, requireFlag } from './args.js';
 import { readNamesFile } from './names.js';
-import { VOCABULARY_FLAG_SPECS, noVocabularyError, openVocabularyFlags, vocabularyEmbeddings } from './vocabulary-flags.js';
+import { VOCABULARY_FLAG_SPECS, noVocabularyFlagsError, openVocabularyFlags, vocabularyEmbeddings } from './vocabulary-flags.js';
 
 export const quantizeUsage = `yoloe-trt quantize <model.onnx> --calib DIR --out M.int8.onnx [options]
 
@@ -107,7 +107,7 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
   const opened = await openVocabularyFlags(values);
   let vocabulary: Awaited<ReturnType<typeof vocabularyEmbeddings>>;
   try {
-    if (runtimeVocabulary && !opened.wanted) throw noVocabularyError(fp32);
+    if (runtimeVocabulary && !opened.wanted) throw noVocabularyFlagsError(fp32);
     if (!runtimeVocabulary && opened.wanted) {
       throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected a run-time-vocabulary model (a class-embeddings input) with --prompts / --embeddings but ${fp32} has fixed classes`, { option: values.prompts !== undefined ? 'prompts' : 'embeddings' });
     }

@@ -50,7 +50,7 @@ export async function openVocabularyFlags(values: VocabularyFlags): Promise<{ wa
 }
 
 /** A run-time-vocabulary model run without any vocabulary flag: which flags to add. */
-export function noVocabularyError(path: string): YoloeTrtError {
+export function noVocabularyFlagsError(path: string): YoloeTrtError {
   return new YoloeTrtError('ERR_NO_VOCABULARY', `${path} takes its classes at run time: give --prompts "a,b" with --text-encoder TE.onnx [--adapter A.onnx], or --embeddings FILE (.npy with --names/--prompts, or JSON with names)`);
 }
 
@@ -81,7 +81,7 @@ async function vocabularyOf(values: VocabularyFlags, namesFile: string[] | undef
 export async function setVocabulary(model: Model, values: VocabularyFlags, namesFile: string[] | undefined, opened: { wanted: boolean }): Promise<void> {
   const vocabulary = await vocabularyOf(values, namesFile, opened);
   if (vocabulary === undefined) {
-    if (model.info.vocabulary.kind === 'runtime') throw noVocabularyError(model.info.path);
+    if (model.info.vocabulary.kind === 'runtime') throw noVocabularyFlagsError(model.info.path);
     return;
   }
   if (vocabulary.embeddings === undefined) await model.setClasses(vocabulary.names);

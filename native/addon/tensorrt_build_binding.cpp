@@ -81,6 +81,15 @@ BuildOptions readBuildOptions(Napi::Env env, Napi::Object object) {
     }
     options.calibration.method = method == "minmax" ? CalibrationMethod::MinMax : CalibrationMethod::Entropy;
     options.calibration.rejectVersionMismatch = readBoolean(env, entry, "rejectVersionMismatch", false);
+    Napi::Value fixed = entry.Get("fixedInputs");
+    if (!fixed.IsUndefined()) {
+      if (!fixed.IsArray()) throwCoded(env, kErrInvalidOption, "Expected an array for calibration.fixedInputs but received " + describe(fixed));
+      Napi::Array list = fixed.As<Napi::Array>();
+      for (uint32_t i = 0; i < list.Length(); ++i) {
+        Napi::Object item = readObject(env, list.Get(i), "calibration.fixedInputs[" + std::to_string(i) + "]");
+        options.calibration.fixedInputs.push_back({readString(env, item, "input", "", true), readString(env, item, "file", "", true)});
+      }
+    }
   }
   return options;
 }

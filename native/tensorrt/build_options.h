@@ -28,6 +28,13 @@ struct CalibrationOptions {
   // A cache written by another TensorRT version: false = rewrite its header to the running
   // version (scales carry over), true = refuse with ERR_CALIBRATION.
   bool rejectVersionMismatch = false;
+  // Inputs other than the image, fed the same tensor with every batch (a run-time vocabulary's
+  // class embeddings): a raw float32 file of exactly the input's calibration (opt) shape.
+  struct FixedInput {
+    std::string input;
+    std::string path;
+  };
+  std::vector<FixedInput> fixedInputs;
 };
 
 // Layers kept FP16 under implicit INT8 (precision_pins.h); an empty embeddingsInput = none.

@@ -183,6 +183,40 @@ std::string parserErrors(nvonnxparser::IParser& parser, const std::string& path)
   return text;
 }
 
+#if NV_TENSORRT_MAJOR < 11
+// calibration.fixedInputs uploaded once: each file must hold the input's calibration shape (the
+// profile's opt, or its static dims) in float32.
+std::vector<CalibrationFeed::FixedInput> fixedCalibrationInputs(nvinfer1::INetworkDefinition& network, const BuildOptions& options) {
+  std::vector<CalibrationFeed::FixedInput> fixed;
+  for (const auto& given : options.calibration.fixedInputs) {
+    int32_t index = -1;
+    for (int32_t i = 0; i < network.getNbInputs(); ++i) {
+      if (given.input == network.getInput(i)->getName()) index = i;
+    }
+    if (index <= 0) {
+      throw BackendError(kErrInvalidOption, "calibration data given for input '" + given.input +
+                                                (index == 0 ? "', the image input" : "', which the ONNX does not have"));
+    }
+    const nvinfer1::Dims dims = network.getInput(index)->getDimensions();
+    const InputShapeRange* range = rangeFor(options, given.input, index);
+    const std::vector<int64_t> shape = range != nullptr ? range->opt : std::vector<int64_t>(dims.d, dims.d + dims.nbDims);
+    size_t count = 1;
+    for (int64_t d : shape) count *= static_cast<size_t>(d < 0 ? 0 : d);
+    const std::vector<char> bytes = readWholeFile(given.path, kErrCalibration);
+    if (bytes.size() != count * sizeof(float)) {
+      throw BackendError(kErrCalibration, "Calibration data for input '" + given.input + "' holds " + std::to_string(bytes.size()) +
+                                              " bytes; its calibration shape " + dimsText(shape) + " needs " +
+                                              std::to_string(count * sizeof(float)) + " (float32)");
+    }
+    CalibrationFeed::FixedInput input{given.input, DeviceBuffer(bytes.size())};
+    copyToDevice(input.device.get(), bytes.data(), bytes.size(), nullptr, "cuMemcpyHtoDAsync (calibration input)");
+    cudaCheck(driver().cuStreamSynchronize(nullptr), "cuStreamSynchronize (calibration input)");
+    fixed.push_back(std::move(input));
+  }
+  return fixed;
+}
+#endif
+
 nvinfer1::NetworkDefinitionCreationFlags networkFlags(const BuildOptions& options) {
 #if NV_TENSORRT_MAJOR >= 11
   // TensorRT 11 networks are always strongly typed; its flag is deprecated and ignored.
@@ -288,7 +322,8 @@ BuildResult buildSerializedEngine(const BuildOptions& options, ProgressSink* pro
         }
       }
       feed = std::make_unique<CalibrationFeed>(std::move(data), profiles.calibrationInput, cache.text,
-                                               options.calibration.cachePath, progress);
+                                               options.calibration.cachePath, progress,
+                                               fixedCalibrationInputs(*network, options));
       calibrator = makeCalibrator(options.calibration.method, *feed);
       config->setInt8Calibrator(calibrator.get());
       if (profiles.profile != nullptr && !config->setCalibrationProfile(profiles.profile)) {

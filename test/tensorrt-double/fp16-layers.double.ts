@@ -8,7 +8,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { buildEngine, FP16_RULE } from '../../lib/build-engine.js';
 import { readEngineHeader } from '../../lib/backends/engine-file.js';
 import { convertToFp16, loadOnnxFile, writeOnnx } from '../../lib/onnx/index.js';
-import { IMAGES, fixture } from '../fixtures.js';
+import { IMAGES, MODELS, fixture } from '../fixtures.js';
+import { oneHot } from '../vocab.helpers.js';
 import { clearLog, fail, log, tensorLines, violations, work } from './double.js';
 
 const NET =
@@ -104,16 +105,29 @@ describe('buildEngine fp16Layers on the double', () => {
     expect(violations()).toEqual([]);
   });
 
-  it('implicit INT8 calibration from images of a two-input model is a clear ERR_CALIBRATION (embeddings are not calibrated)', async () => {
+  it('calibrating from images feeds calibration.embeddings with every batch; without them it stops before calibrating', async () => {
     const { onnx } = model();
-    const error = await buildEngine({
-      onnx,
-      output: join(work, 'vocab-calibrate.engine'),
-      precision: 'int8',
-      calibration: { images: [IMAGES.bus()], count: 1, cacheDir: join(work, 'calibration') },
-    }).catch((e) => e);
-    expect(error.code).toBe('ERR_CALIBRATION');
-    expect(error.message).toContain("calibration inputs other than 'images' (2 bindings)");
+    const calibration = { images: [IMAGES.bus()], count: 1, cacheDir: join(work, 'calibration') };
+    const missing = await buildEngine({ onnx, output: join(work, 'vocab-calibrate.engine'), precision: 'int8', calibration }).catch((e) => e);
+    expect(missing.code).toBe('ERR_INVALID_OPTION');
+    expect(missing.message).toMatch(/^Expected 80 x 512 class embeddings .*for calibration\.embeddings but received undefined/);
+    const narrow = await buildEngine({ onnx, output: join(work, 'vocab-calibrate.engine'), precision: 'int8', calibration: { ...calibration, embeddings: oneHot([0, 5]) } }).catch((e) => e);
+    expect(narrow.code).toBe('ERR_INVALID_OPTION');
+    expect(narrow.message).toContain('but received "1024 floats"');
+    clearLog();
+    const all = oneHot(Array.from({ length: 80 }, (_, k) => k));
+    const built = await buildEngine({ onnx, output: join(work, 'vocab-calibrated.engine'), precision: 'int8', calibration: { ...calibration, embeddings: all } });
+    expect(log()).toEqual(expect.arrayContaining(['CALL calibration input class_embeddings sum=80.000000', 'CALL calibration batches 1']));
+    expect(built.metadata.fp16Layers).toMatchObject({ embeddingLayers: 5, protoLayers: 3 });
+    expect(violations()).toEqual([]);
+    // two classes calibrate with vocabularySize.opt 2
+    clearLog();
+    await buildEngine({ onnx, output: join(work, 'vocab-calibrated-2.engine'), precision: 'int8', vocabularySize: { opt: 2 }, calibration: { ...calibration, embeddings: oneHot([0, 5]) } });
+    expect(log()).toContain('CALL calibration input class_embeddings sum=2.000000');
+    // a fixed-class model has no use for them
+    const fixed = await buildEngine({ onnx: MODELS.det640(), output: join(work, 'fixed.engine'), precision: 'int8', calibration: { ...calibration, embeddings: all } }).catch((e) => e);
+    expect(fixed.code).toBe('ERR_INVALID_OPTION');
+    expect(fixed.message).toContain('calibration.embeddings');
   });
 
   it('rejects an fp16Layers value that is not auto or none', async () => {
