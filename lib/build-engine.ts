@@ -108,7 +108,8 @@ export interface BuildEngineOptions {
 /** Every key buildEngine() accepts, and its calibration's; anything else is ERR_INVALID_OPTION. Add new options here. */
 export const BUILD_ENGINE_OPTION_KEYS: readonly string[] = [
   'onnx', 'output', 'precision', 'shapes', 'workspace', 'timingCache', 'optimizationLevel', 'dlaCore', 'gpuFallback', 'device', 'calibration', 'onProgress', 'signal', 'vocabularySize',
-  'format', 'versionCompatible', 'hardwareCompatibility', 'fp16Layers',
+  'versionCompatible', 'hardwareCompatibility', 'format',
+  'fp16Layers',
 ];
 export const BUILD_CALIBRATION_KEYS: readonly string[] = ['images', 'set', 'count', 'seed', 'cacheDir', 'method', 'cache', 'cacheVersionMismatch', 'embeddings'];
 
