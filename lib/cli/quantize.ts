@@ -29,18 +29,18 @@ export const quantizeUsage = `yoloe-trt quantize <model.onnx> --calib DIR --out 
   --exclude-pattern RE  node-name regular expression to keep float
   --trt-cache FILE   import a TensorRT calibration cache instead of calibrating (tensorrt target)
   --check FILE       only report on an existing INT8 model against <model.onnx>
-  --eval DATA        box / mask mAP of both models on this dataset (COCO JSON / data YAML)
-  --images DIR       image folder of --eval data; --labels DIR: its YOLO labels
-  --limit N          evaluate at most N images
-  --latency-runs N   timed runs per model for the latency ratio (default 20)
-  --json             print the result as JSON
- run-time-vocabulary models (a class-embeddings input; calibration needs no classes, the report does):
-  --prompts LIST     comma-separated classes to compare both models on ("person,bus")
+  run-time-vocabulary models (a class-embeddings input): the classes the report compares on
+  --prompts LIST     comma-separated classes ("person,bus")
   --text-encoder F   text encoder ONNX that embeds --prompts; --adapter F: the detector's text adapter
   --vocab FILE       the CLIP BPE file (default: found beside the text encoder)
   --embeddings F     class embeddings: .npy float32 [K, D] / [1, K, D] (names from --names or
                      --prompts), or JSON {"names": [...], "embeddings": [[...], ...]}
   --names FILE       class names, one per line, for --embeddings .npy
+  --eval DATA        box / mask mAP of both models on this dataset (COCO JSON / data YAML)
+  --images DIR       image folder of --eval data; --labels DIR: its YOLO labels
+  --limit N          evaluate at most N images
+  --latency-runs N   timed runs per model for the latency ratio (default 20)
+  --json             print the result as JSON
 Exits non-zero (ERR_QUANTIZATION) when the INT8 model's outputs collapse.`;
 
 const list = (v: string | undefined) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
