@@ -84,6 +84,8 @@ export interface NativeBuildOptions {
   versionCompatible?: boolean;
   /** 'ampere+' = HardwareCompatibilityLevel kAMPERE_PLUS */
   hardwareCompatibility?: 'none' | 'ampere+';
+  /** implicit INT8: keep FP16 the layers downstream of embeddingsInput and the proto branch (reaches protoOutput, not detectionOutput) */
+  fp16Layers?: { embeddingsInput: string; protoOutput?: string; detectionOutput?: string };
   calibration?: {
     /** YOLOECAL tensor file (lib/quantize/calibration-set.ts writeCalibrationTensorFile) */
     data?: string;
@@ -91,6 +93,8 @@ export interface NativeBuildOptions {
     method?: 'entropy' | 'minmax';
     /** refuse (ERR_CALIBRATION) a cache from another TensorRT version instead of rewriting its header */
     rejectVersionMismatch?: boolean;
+    /** inputs other than the image fed one raw float32 tensor (its calibration shape) with every batch */
+    fixedInputs?: { input: string; file: string }[];
   };
 }
 
@@ -123,6 +127,8 @@ export interface NativeBuildResult {
   warnings: string[];
   calibrationCache: 'none' | 'used' | 'rewritten' | 'written' | 'recalibrated';
   timingCacheSaved: boolean;
+  /** present when fp16Layers was given: layers pinned to FP16 per rule, or why none */
+  fp16Layers?: { embeddingLayers: number; protoLayers: number; skipped: number; note?: string };
 }
 
 /** An opaque, type-tagged engine handle. */

@@ -14,6 +14,7 @@ import { convertToFp16 } from './onnx/edit.js';
 import { prepareCalibrationSet, type CalibrationSet } from './quantize/calibration-set.js';
 import type { Task } from './types.js';
 import { embeddingsShapeRange, validClassRange } from './vocabulary.js';
+import type { ClassEmbeddings } from './text/types.js';
 import { optBoolean, optEnum, optNumber, optObject, optString, checkKnownKeys } from './validate.js';
 
 const PACKAGE_VERSION = '0.1.0';
@@ -45,6 +46,12 @@ export interface CalibrationOptions {
   cache?: string;
   /** a cache from another TensorRT version: 'rewrite' its header (default) or 'error' */
   cacheVersionMismatch?: 'rewrite' | 'error';
+  /**
+   * run-time-vocabulary models calibrated from images: the class embeddings fed with every batch
+   * (TensorRT asks for every input), K x D with K = the profile's opt (`vocabularySize.opt`,
+   * default 80), e.g. your deployment classes; required there, unused with a cache
+   */
+  embeddings?: ClassEmbeddings | Float32Array;
 }
 
 export interface BuildProgressEvent extends NativeBuildProgress {}
@@ -65,6 +72,15 @@ export interface BuildEngineOptions {
    * profile covers unless `shapes` names that input; default { min: 1, opt: 80, max: 1203 }
    */
   vocabularySize?: { min?: number; opt?: number; max?: number };
+  /**
+   * run-time-vocabulary models under implicit INT8 (TensorRT 10, precision 'int8' / 'best' with
+   * calibration): 'auto' (default) keeps FP16 every layer downstream of the class-embeddings input
+   * (the contrastive product) and the proto branch (layers that reach the protos output but not
+   * output0), with kPREFER_PRECISION_CONSTRAINTS, since INT8 there breaks small objects
+   * (ultralytics#25530); 'none' leaves every layer to TensorRT. Strongly typed builds (Q/DQ or
+   * FP16 ONNX, TensorRT 11) take their types from the graph and pin nothing.
+   */
+  fp16Layers?: 'auto' | 'none';
   /** workspace memory pool limit in GiB (as Ultralytics' `workspace`); default TensorRT's (all device memory) */
   workspace?: number;
   /** timing cache file, read when present and written back: rebuilds get faster */
@@ -93,8 +109,9 @@ export interface BuildEngineOptions {
 export const BUILD_ENGINE_OPTION_KEYS: readonly string[] = [
   'onnx', 'output', 'precision', 'shapes', 'workspace', 'timingCache', 'optimizationLevel', 'dlaCore', 'gpuFallback', 'device', 'calibration', 'onProgress', 'signal', 'vocabularySize',
   'versionCompatible', 'hardwareCompatibility', 'format',
+  'fp16Layers',
 ];
-export const BUILD_CALIBRATION_KEYS: readonly string[] = ['images', 'set', 'count', 'seed', 'cacheDir', 'method', 'cache', 'cacheVersionMismatch'];
+export const BUILD_CALIBRATION_KEYS: readonly string[] = ['images', 'set', 'count', 'seed', 'cacheDir', 'method', 'cache', 'cacheVersionMismatch', 'embeddings'];
 
 export interface BuildEngineResult {
   output: string;
@@ -114,6 +131,7 @@ interface ValidatedOptions {
   precision: EnginePrecision;
   shapes: Required<ShapeRange>[];
   vocabularySize: { min: number; opt: number; max: number };
+  fp16Layers: 'auto' | 'none';
   workspaceBytes?: number;
   timingCache?: string;
   optimizationLevel?: number;
@@ -184,6 +202,7 @@ function validateCalibration(value: unknown): ValidatedOptions['calibration'] {
     method: optEnum('calibration.method', o.method, ['entropy', 'minmax'] as const, 'entropy'),
     cache,
     cacheVersionMismatch: optEnum('calibration.cacheVersionMismatch', o.cacheVersionMismatch, ['rewrite', 'error'] as const, 'rewrite'),
+    embeddings: o.embeddings as CalibrationOptions['embeddings'],
   };
 }
 
@@ -204,6 +223,7 @@ export function validateBuildOptions(options: BuildEngineOptions): ValidatedOpti
   const precision = optEnum('precision', o.precision, ['fp32', 'fp16', 'int8', 'best'] as const, 'fp16');
   const shapes = validateShapes(o.shapes);
   const vocabularySize = validClassRange('vocabularySize', o.vocabularySize);
+  const fp16Layers = optEnum('fp16Layers', o.fp16Layers, ['auto', 'none'] as const, 'auto');
   const workspace = o.workspace === undefined ? undefined : optNumber('workspace', o.workspace, 4, 0, 1024, { exclusiveMin: true });
   const timingCache = optString('timingCache', o.timingCache);
   const optimizationLevel = o.optimizationLevel === undefined ? undefined : optNumber('optimizationLevel', o.optimizationLevel, 3, 0, 5, { integer: true });
@@ -226,6 +246,7 @@ export function validateBuildOptions(options: BuildEngineOptions): ValidatedOpti
     precision,
     shapes,
     vocabularySize,
+    fp16Layers,
     workspaceBytes: workspace === undefined ? undefined : Math.round(workspace * 2 ** 30),
     timingCache,
     optimizationLevel,
@@ -264,6 +285,32 @@ function builtPrecision(asked: EnginePrecision, stronglyTyped: boolean, traits: 
   return traits.fp16 || convertedToFp16 ? 'fp16' : 'fp32';
 }
 
+/** What engine metadata's fp16Layers counts: the two rules of fp16Pins(). */
+export const FP16_RULE = 'downstream of the class embeddings; proto branch (reaches output1, not output0)';
+
+/**
+ * fp16Layers 'auto' for a run-time-vocabulary model under INT8: the native builder keeps FP16
+ * what is downstream of the embeddings input and the proto branch (outputs[1] of a segmentation
+ * export) that does not feed outputs[0]. Asked whatever the typing: the native side says in its
+ * report when a strongly typed network (or TensorRT 11) takes its types from the graph instead.
+ */
+function fp16Pins(o: ValidatedOptions, embeddingsInput: string | undefined, outputs: string[]): NativeBuildOptions['fp16Layers'] {
+  if (o.fp16Layers === 'none' || embeddingsInput === undefined || (o.precision !== 'int8' && o.precision !== 'best')) return undefined;
+  return { embeddingsInput, detectionOutput: outputs[0], ...(outputs.length > 1 && { protoOutput: outputs[1] }) };
+}
+
+/** calibration.embeddings as the embeddings input's calibration tensor (its opt shape [B, K, D]). */
+function calibrationEmbeddings(value: CalibrationOptions['embeddings'], opt: number[]): Float32Array {
+  const [batch, k, dim] = opt as [number, number, number];
+  const data = value instanceof Float32Array ? value : value !== null && typeof value === 'object' && value.data instanceof Float32Array ? value.data : undefined;
+  const what = `${k} x ${dim} class embeddings (the calibration shape [${opt}] of the embeddings input is its profile's opt: set vocabularySize.opt to your class count)`;
+  if (data === undefined) throw invalidOption('calibration.embeddings', `${what}, needed to calibrate a run-time-vocabulary model from images`, value);
+  if (data.length !== batch * k * dim) throw invalidOption('calibration.embeddings', what, `${data.length} floats`);
+  const bad = data.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw invalidOption('calibration.embeddings', 'finite values', `${data[bad]} at index ${bad}`);
+  return data;
+}
+
 /** The static [H, W] of a 4-D input, or the opt shape's. */
 function calibrationShape(inputDims: (number | string)[], range: Required<ShapeRange> | undefined): number[] | undefined {
   if (range) return range.opt;
@@ -298,6 +345,9 @@ export async function buildEngine(options: BuildEngineOptions): Promise<BuildEng
   // run-time vocabularies: a profile over K for the class embeddings unless the caller gave one
   const embeddingsRange = embeddingsShapeRange(description.inputs, description.metadata, o.vocabularySize);
   if (embeddingsRange && !o.shapes.some((s) => s.input === embeddingsRange.input)) o.shapes.push(embeddingsRange);
+  if (o.calibration?.embeddings !== undefined && !embeddingsRange) {
+    throw invalidOption('calibration.embeddings', 'a run-time-vocabulary model (an ONNX with a class-embeddings input)', `${basename(o.onnx)} with fixed classes`);
+  }
 
   const { binding, runtime } = requireTensorRt(o.device);
   const probe = binding.probe();
@@ -334,6 +384,7 @@ export async function buildEngine(options: BuildEngineOptions): Promise<BuildEng
     const firstRange = o.shapes.find((s) => s.input === '' || s.input === description.inputs[0].name);
     let calibrationSet: CalibrationSet | undefined;
     let calibrationData: string | undefined;
+    let embeddingsFile: string | undefined;
     if (o.calibration && !stronglyTyped) {
       const shape = calibrationShape(description.inputs[0].dims, firstRange);
       if (!shape || shape.length !== 4) {
@@ -347,9 +398,18 @@ export async function buildEngine(options: BuildEngineOptions): Promise<BuildEng
         }
         if (calibrationSet.count < batch) throw invalidOption('calibration.count', `at least the calibration batch size ${batch}`, calibrationSet.count);
         calibrationData = calibrationSet.writeTensorFile(batch);
+        if (embeddingsRange) {
+          const range = o.shapes.find((s) => s.input === embeddingsRange.input)!;
+          const folder = mkdtempSync(join(tmpdir(), 'yoloe-trt-calib-embeddings-'));
+          temporary.push(folder);
+          embeddingsFile = join(folder, 'class_embeddings.f32');
+          const data = calibrationEmbeddings(o.calibration.embeddings, range.opt);
+          writeFileAtomicSync(embeddingsFile, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+        }
       }
     }
 
+    const pins = fp16Pins(o, embeddingsRange?.input, description.outputs.map((t) => t.name));
     const nativeOptions: NativeBuildOptions = {
       onnx: onnxPath,
       precision: o.precision,
@@ -363,12 +423,14 @@ export async function buildEngine(options: BuildEngineOptions): Promise<BuildEng
       ...(o.timingCache !== undefined && { timingCache: resolve(o.timingCache) }),
       ...(o.optimizationLevel !== undefined && { optimizationLevel: o.optimizationLevel }),
       ...(o.dlaCore !== undefined && { dlaCore: o.dlaCore }),
+      ...(pins && { fp16Layers: pins }),
       ...(o.calibration && !stronglyTyped && {
         calibration: {
           ...(calibrationData !== undefined && { data: calibrationData }),
           ...(o.calibration.cache !== undefined && { cache: resolve(o.calibration.cache) }),
           method: o.calibration.method,
           rejectVersionMismatch: o.calibration.cacheVersionMismatch === 'error',
+          ...(embeddingsFile && { fixedInputs: [{ input: embeddingsRange!.input, file: embeddingsFile }] }),
         },
       }),
     };
@@ -416,6 +478,7 @@ export async function buildEngine(options: BuildEngineOptions): Promise<BuildEng
       ...(o.dlaCore !== undefined && { dlaCore: o.dlaCore }),
       ...(o.versionCompatible && { versionCompatible: true }),
       ...(o.hardwareCompatibility !== 'none' && { hardwareCompatibility: o.hardwareCompatibility }),
+      ...(built.fp16Layers && { fp16Layers: { rule: FP16_RULE, ...built.fp16Layers } }),
       ...(calibrationSet && {
         calibration: { digest: calibrationSet.digest, method: o.calibration!.method, images: calibrationSet.count, ...(o.calibration!.cache && { cache: basename(o.calibration!.cache) }) },
       }),

@@ -118,3 +118,47 @@ describe('yoloe-trt detect / inspect with run-time vocabularies (real bin)', () 
     for (const r of [none, noEncoder, npyOnly, narrow, bad, fixed, adapterAlone]) expect(r.err).not.toMatch(/\n\s+at /);
   });
 });
+
+describe('yoloe-trt quantize with run-time vocabularies (real bin)', () => {
+  const calib = fixture('coco128', 'images', 'train2017');
+  const report = (out: string) => JSON.parse(out) as { quantize?: { output: string }; report: { check: { verdict: string; agreement: { fp32Detections: number } } } };
+
+  it('quantizes a run-time-vocabulary model and reports on the classes given by --embeddings; --check compares on other classes', async () => {
+    const json = join(tmp, 'person-bus.json');
+    writeFileSync(json, JSON.stringify({ names: ['person', 'bus'], embeddings: [Array.from(oneHot([0])), Array.from(oneHot([5]))] }));
+    const int8 = join(tmp, 'rt-int8.onnx');
+    const q = await bin(['quantize', YOLOE.runtime(), '--calib', calib, '--count', '6', '--out', int8, '--embeddings', json, '--latency-runs', '1', '--json']);
+    expect(q.code, q.err).toBe(0);
+    expect(report(q.out).quantize?.output).toBe(int8);
+    expect(report(q.out).report.check.verdict).toBe('ok');
+    // the same INT8 model checked on the first calibration images with one class, then all 80
+    const persons = join(tmp, 'person.npy');
+    writeFileSync(persons, npy([1, 512], oneHot([0])));
+    const one = await bin(['quantize', YOLOE.runtime(), '--calib', calib, '--check', int8, '--embeddings', persons, '--prompts', 'person', '--latency-runs', '1', '--json']);
+    expect(one.code, one.err).toBe(0);
+    const all = join(tmp, 'coco80.npy');
+    writeFileSync(all, npy([80, 512], oneHot(Array.from({ length: 80 }, (_, k) => k))));
+    const namesFile = join(tmp, 'coco80.names');
+    writeFileSync(namesFile, (await loadModel(MODELS.seg320(), { backend: 'cpu' }).then(async (m) => { const n = m.info.names; await m.dispose(); return n; })).join('\n'));
+    const eighty = await bin(['quantize', YOLOE.runtime(), '--calib', calib, '--check', int8, '--embeddings', all, '--names', namesFile, '--latency-runs', '1', '--json']);
+    expect(eighty.code, eighty.err).toBe(0);
+    const [p, e] = [report(one.out).report.check.agreement.fp32Detections, report(eighty.out).report.check.agreement.fp32Detections];
+    expect(p).toBeGreaterThan(0);
+    expect(e).toBeGreaterThan(p);
+  });
+
+  it('without vocabulary flags it stops before calibrating, saying which flags to add; mistakes are typed', async () => {
+    const out = join(tmp, 'never.onnx');
+    const none = await bin(['quantize', YOLOE.runtime(), '--calib', calib, '--out', out]);
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(/ERR_NO_VOCABULARY|takes its classes at run time: give --prompts/);
+    const noEncoder = await bin(['quantize', YOLOE.runtime(), '--calib', calib, '--out', out, '--prompts', 'person']);
+    expect(noEncoder.code).toBe(2);
+    expect(noEncoder.err).toMatch(/Expected --text-encoder TE\.onnx with --prompts/);
+    const fixed = await bin(['quantize', MODELS.seg320(), '--calib', calib, '--out', out, '--prompts', 'person']);
+    expect(fixed.code).toBe(2);
+    expect(fixed.err).toMatch(/Expected a run-time-vocabulary model/);
+    expect(existsSync(out)).toBe(false);
+    for (const r of [none, noEncoder, fixed]) expect(r.err).not.toMatch(/\n\s+at /);
+  });
+});

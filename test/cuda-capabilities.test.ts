@@ -95,7 +95,7 @@ describe('CUDA capabilities with a driver (stand-in libcuda.so.1)', () => {
   });
 
   it('a driver older than CUDA 11.4: "driver too old for this build (needs >= ...)", never "no GPU"', () => {
-    const cuda = nativeCudaReport({ FAKE_CUDA_VERSION: '11030' }) as { state: string; driverVersion: number; error: string; devices: unknown[] };
+    const cuda = nativeCudaReport({ YOLOE_FAKE_DRIVER: '11030' }) as { state: string; driverVersion: number; error: string; devices: unknown[] };
     expect(cuda.state).toBe('driver-too-old');
     expect(cuda.driverVersion).toBe(11030);
     expect(cuda.devices).toEqual([]);

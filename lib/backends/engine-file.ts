@@ -50,6 +50,11 @@ export interface EngineMetadata {
   versionCompatible?: boolean;
   /** 'ampere+': runs on any Ampere or newer GPU, not only this compute capability */
   hardwareCompatibility?: 'none' | 'ampere+';
+  /**
+   * buildEngine fp16Layers 'auto' (run-time vocabularies under INT8): layers pinned to FP16 per
+   * rule, those reached but left to TensorRT (shape / int / bool), or in `note` why none was
+   */
+  fp16Layers?: { rule: string; embeddingLayers: number; protoLayers: number; skipped: number; note?: string };
   /** INT8 calibration: the calibration set's digest, so two engines can be compared */
   calibration?: { digest: string; method: 'entropy' | 'minmax'; images: number; cache?: string };
   /** the ONNX metadata_props, carried over as is */

@@ -11,7 +11,7 @@ import { maskToRle, rleToString } from '../decode/rle.js';
 import type { Detection, ImageResult } from '../types.js';
 import { intListFlag, numberFlag, parseCommand, requireFlag } from './args.js';
 import { readNamesFile } from './names.js';
-import { openVocabularyFlags, setVocabulary } from './vocabulary-flags.js';
+import { VOCABULARY_FLAG_SPECS, openVocabularyFlags, setVocabulary } from './vocabulary-flags.js';
 
 export const detectUsage = `yoloe-trt detect <images, folders or globs...> --model M [options]
 
@@ -132,12 +132,7 @@ export async function detectCommand(argv: string[], out: NodeJS.WritableStream):
     agnostic: { type: 'boolean' },
     'multi-label': { type: 'boolean' },
     retina: { type: 'boolean' },
-    names: { type: 'string' },
-    prompts: { type: 'string' },
-    'text-encoder': { type: 'string' },
-    adapter: { type: 'string' },
-    vocab: { type: 'string' },
-    embeddings: { type: 'string' },
+    ...VOCABULARY_FLAG_SPECS,
     out: { type: 'string', short: 'o' },
     json: { type: 'boolean' },
   });

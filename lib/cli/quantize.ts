@@ -12,6 +12,8 @@ import { CALIBRATION_METHODS, type CalibrationMethod } from '../quantize/statist
 import { importTrtCache } from '../quantize/trt-import.js';
 import { writeQuantizationHtml } from '../report/quantize-html.js';
 import { numberFlag, parseCommand, requireFlag } from './args.js';
+import { readNamesFile } from './names.js';
+import { VOCABULARY_FLAG_SPECS, noVocabularyFlagsError, openVocabularyFlags, vocabularyEmbeddings } from './vocabulary-flags.js';
 
 export const quantizeUsage = `yoloe-trt quantize <model.onnx> --calib DIR --out M.int8.onnx [options]
 
@@ -35,6 +37,13 @@ export const quantizeUsage = `yoloe-trt quantize <model.onnx> --calib DIR --out 
   --exclude-pattern RE  node-name regular expression to keep float
   --trt-cache FILE   import a TensorRT calibration cache instead of calibrating (tensorrt target)
   --check FILE       only report on an existing INT8 model against <model.onnx>
+  run-time-vocabulary models (a class-embeddings input): the classes the report compares on
+  --prompts LIST     comma-separated classes ("person,bus")
+  --text-encoder F   text encoder ONNX that embeds --prompts; --adapter F: the detector's text adapter
+  --vocab FILE       the CLIP BPE file (default: found beside the text encoder)
+  --embeddings F     class embeddings: .npy float32 [K, D] / [1, K, D] (names from --names or
+                     --prompts), or JSON {"names": [...], "embeddings": [[...], ...]}
+  --names FILE       class names, one per line, for --embeddings .npy
   --eval DATA        box / mask mAP of both models on this dataset (COCO JSON / data YAML)
   --images DIR       image folder of --eval data; --labels DIR: its YOLO labels
   --limit N          evaluate at most N images
@@ -92,6 +101,7 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
     'latency-runs': { type: 'string' },
     report: { type: 'string' },
     json: { type: 'boolean' },
+    ...VOCABULARY_FLAG_SPECS,
   });
   if (values.help) {
     out.write(`${quantizeUsage}\n`);
@@ -106,7 +116,21 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
   const progress = values.json ? () => {} : (m: string) => process.stderr.write(`${m}\n`);
   // before minutes of calibration: a bad --out, or a model that is no YOLO head, fails now and writes nothing
   if (!values.check && values.out) checkOutputPath(values.out, { inputs: [fp32], option: '--out' });
-  await (await loadModel(fp32, { backend: 'cpu' })).dispose();
+  const model = await loadModel(fp32, { backend: 'cpu' });
+  const runtimeVocabulary = model.info.vocabulary.kind === 'runtime';
+  await model.dispose();
+  // the classes the report compares both models on, read (and embedded) before calibrating
+  const opened = await openVocabularyFlags(values);
+  let vocabulary: Awaited<ReturnType<typeof vocabularyEmbeddings>>;
+  try {
+    if (runtimeVocabulary && !opened.wanted) throw noVocabularyFlagsError(fp32);
+    if (!runtimeVocabulary && opened.wanted) {
+      throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected a run-time-vocabulary model (a class-embeddings input) with --prompts / --embeddings but ${fp32} has fixed classes`, { option: values.prompts !== undefined ? 'prompts' : 'embeddings' });
+    }
+    vocabulary = await vocabularyEmbeddings(values, values.names ? await readNamesFile(values.names) : undefined, opened);
+  } finally {
+    await opened.textEncoder?.dispose();
+  }
 
   if (values['max-drop'] !== undefined && (values.check || values['trt-cache']) && !values.eval) {
     // nothing else would measure the drop: a budget that is never checked must not read as met
@@ -155,7 +179,7 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
     : { maxDrop };
   let report;
   try {
-    report = await quantizationReport({ fp32, int8, images: checkImages, ...(evaluation ? { evaluation } : {}), ...(latencyRuns ? { latencyRuns } : {}), ...(budget ? { budget } : {}), onProgress: progress });
+    report = await quantizationReport({ fp32, int8, images: checkImages, ...(vocabulary ? { vocabulary } : {}), ...(evaluation ? { evaluation } : {}), ...(latencyRuns ? { latencyRuns } : {}), ...(budget ? { budget } : {}), onProgress: progress });
   } catch (e) {
     if (destination) rmSync(int8, { force: true });
     throw e;

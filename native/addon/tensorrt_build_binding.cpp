@@ -61,6 +61,14 @@ BuildOptions readBuildOptions(Napi::Env env, Napi::Object object) {
       options.shapes.push_back(std::move(range));
     }
   }
+  // fp16Layers: { embeddingsInput, protoOutput?, detectionOutput? } (lib/build-engine.ts decides when)
+  Napi::Value pins = object.Get("fp16Layers");
+  if (!pins.IsUndefined()) {
+    Napi::Object entry = readObject(env, pins, "fp16Layers");
+    options.fp16Pins.embeddingsInput = readString(env, entry, "embeddingsInput", "", true);
+    options.fp16Pins.protoOutput = readString(env, entry, "protoOutput", "", false);
+    options.fp16Pins.detectionOutput = readString(env, entry, "detectionOutput", "", false);
+  }
   Napi::Value calibration = object.Get("calibration");
   if (!calibration.IsUndefined()) {
     Napi::Object entry = readObject(env, calibration, "calibration");
@@ -73,6 +81,15 @@ BuildOptions readBuildOptions(Napi::Env env, Napi::Object object) {
     }
     options.calibration.method = method == "minmax" ? CalibrationMethod::MinMax : CalibrationMethod::Entropy;
     options.calibration.rejectVersionMismatch = readBoolean(env, entry, "rejectVersionMismatch", false);
+    Napi::Value fixed = entry.Get("fixedInputs");
+    if (!fixed.IsUndefined()) {
+      if (!fixed.IsArray()) throwCoded(env, kErrInvalidOption, "Expected an array for calibration.fixedInputs but received " + describe(fixed));
+      Napi::Array list = fixed.As<Napi::Array>();
+      for (uint32_t i = 0; i < list.Length(); ++i) {
+        Napi::Object item = readObject(env, list.Get(i), "calibration.fixedInputs[" + std::to_string(i) + "]");
+        options.calibration.fixedInputs.push_back({readString(env, item, "input", "", true), readString(env, item, "file", "", true)});
+      }
+    }
   }
   return options;
 }
@@ -152,6 +169,14 @@ class BuildJob : public Job {
     out.Set("warnings", stringArray(env, result_.warnings));
     out.Set("calibrationCache", result_.calibrationCache);
     out.Set("timingCacheSaved", result_.timingCacheSaved);
+    if (result_.fp16Pins.requested) {
+      Napi::Object pins = Napi::Object::New(env);
+      pins.Set("embeddingLayers", result_.fp16Pins.embeddingLayers);
+      pins.Set("protoLayers", result_.fp16Pins.protoLayers);
+      pins.Set("skipped", result_.fp16Pins.skipped);
+      if (!result_.fp16Pins.note.empty()) pins.Set("note", result_.fp16Pins.note);
+      out.Set("fp16Layers", pins);
+    }
     return out;
   }
 

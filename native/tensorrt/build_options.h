@@ -28,6 +28,29 @@ struct CalibrationOptions {
   // A cache written by another TensorRT version: false = rewrite its header to the running
   // version (scales carry over), true = refuse with ERR_CALIBRATION.
   bool rejectVersionMismatch = false;
+  // Inputs other than the image, fed the same tensor with every batch (a run-time vocabulary's
+  // class embeddings): a raw float32 file of exactly the input's calibration (opt) shape.
+  struct FixedInput {
+    std::string input;
+    std::string path;
+  };
+  std::vector<FixedInput> fixedInputs;
+};
+
+// Layers kept FP16 under implicit INT8 (precision_pins.h); an empty embeddingsInput = none.
+struct Fp16Pins {
+  std::string embeddingsInput;  // the class-embeddings input: everything downstream of it
+  std::string protoOutput;      // the protos output (segmentation): its own branch; empty = none
+  std::string detectionOutput;  // output0: layers that reach it are not the proto branch
+};
+
+// What pinFp16Layers did, for the engine metadata.
+struct Fp16PinReport {
+  bool requested = false;
+  int embeddingLayers = 0;  // pinned by rule (a), downstream of the embeddings
+  int protoLayers = 0;      // pinned by rule (b), the proto branch (and not already by (a))
+  int skipped = 0;          // reached but left to TensorRT: shape, int or bool layers
+  std::string note;         // why nothing was pinned (strongly typed, TensorRT 11, no INT8), or empty
 };
 
 struct BuildOptions {
@@ -46,6 +69,7 @@ struct BuildOptions {
   // "none" | "ampere+" (HardwareCompatibilityLevel::kAMPERE_PLUS: the plan runs on any Ampere or newer GPU)
   std::string hardwareCompatibility = "none";
   CalibrationOptions calibration;
+  Fp16Pins fp16Pins;
 };
 
 // Progress of the builder's phases, called from the build thread.
@@ -88,6 +112,7 @@ struct BuildResult {
   std::vector<std::string> warnings;
   std::string calibrationCache;  // "none" | "used" | "rewritten" | "written" | "recalibrated"
   bool timingCacheSaved = false;
+  Fp16PinReport fp16Pins;
 };
 
 }  // namespace yoloe::trt

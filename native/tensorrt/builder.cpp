@@ -12,6 +12,7 @@
 #include "gpu_info.h"
 #include "loader.h"
 #include "logger.h"
+#include "precision_pins.h"
 #include "library_info.h"
 #include "progress_monitor.h"
 #include "tensor_types.h"
@@ -182,6 +183,40 @@ std::string parserErrors(nvonnxparser::IParser& parser, const std::string& path)
   return text;
 }
 
+#if NV_TENSORRT_MAJOR < 11
+// calibration.fixedInputs uploaded once: each file must hold the input's calibration shape (the
+// profile's opt, or its static dims) in float32.
+std::vector<CalibrationFeed::FixedInput> fixedCalibrationInputs(nvinfer1::INetworkDefinition& network, const BuildOptions& options) {
+  std::vector<CalibrationFeed::FixedInput> fixed;
+  for (const auto& given : options.calibration.fixedInputs) {
+    int32_t index = -1;
+    for (int32_t i = 0; i < network.getNbInputs(); ++i) {
+      if (given.input == network.getInput(i)->getName()) index = i;
+    }
+    if (index <= 0) {
+      throw BackendError(kErrInvalidOption, "calibration data given for input '" + given.input +
+                                                (index == 0 ? "', the image input" : "', which the ONNX does not have"));
+    }
+    const nvinfer1::Dims dims = network.getInput(index)->getDimensions();
+    const InputShapeRange* range = rangeFor(options, given.input, index);
+    const std::vector<int64_t> shape = range != nullptr ? range->opt : std::vector<int64_t>(dims.d, dims.d + dims.nbDims);
+    size_t count = 1;
+    for (int64_t d : shape) count *= static_cast<size_t>(d < 0 ? 0 : d);
+    const std::vector<char> bytes = readWholeFile(given.path, kErrCalibration);
+    if (bytes.size() != count * sizeof(float)) {
+      throw BackendError(kErrCalibration, "Calibration data for input '" + given.input + "' holds " + std::to_string(bytes.size()) +
+                                              " bytes; its calibration shape " + dimsText(shape) + " needs " +
+                                              std::to_string(count * sizeof(float)) + " (float32)");
+    }
+    CalibrationFeed::FixedInput input{given.input, DeviceBuffer(bytes.size())};
+    copyToDevice(input.device.get(), bytes.data(), bytes.size(), nullptr, "cuMemcpyHtoDAsync (calibration input)");
+    cudaCheck(driver().cuStreamSynchronize(nullptr), "cuStreamSynchronize (calibration input)");
+    fixed.push_back(std::move(input));
+  }
+  return fixed;
+}
+#endif
+
 nvinfer1::NetworkDefinitionCreationFlags networkFlags(const BuildOptions& options) {
 #if NV_TENSORRT_MAJOR >= 11
   // TensorRT 11 networks are always strongly typed; its flag is deprecated and ignored.
@@ -266,6 +301,15 @@ BuildResult buildSerializedEngine(const BuildOptions& options, ProgressSink* pro
         throw BackendError(kErrInvalidOption, "precision 'int8' needs calibration (images or a cache) or a Q/DQ ONNX");
       }
       config->setFlag(nvinfer1::BuilderFlag::kINT8);
+      if (!options.fp16Pins.embeddingsInput.empty()) {
+        result.fp16Pins = pinFp16Layers(*network, options.fp16Pins);
+        if (result.fp16Pins.embeddingLayers + result.fp16Pins.protoLayers > 0) {
+          // Pinned layers need FP16 kernels enabled; PREFER (not OBEY): a layer without an FP16
+          // implementation falls back with a warning instead of failing the build.
+          config->setFlag(nvinfer1::BuilderFlag::kFP16);
+          config->setFlag(nvinfer1::BuilderFlag::kPREFER_PRECISION_CONSTRAINTS);
+        }
+      }
       const PreparedCache cache = prepareCalibrationCache(options.calibration, library.versionCode, result.warnings);
       result.calibrationCache = cache.state;
       std::unique_ptr<CalibrationData> data;
@@ -278,7 +322,8 @@ BuildResult buildSerializedEngine(const BuildOptions& options, ProgressSink* pro
         }
       }
       feed = std::make_unique<CalibrationFeed>(std::move(data), profiles.calibrationInput, cache.text,
-                                               options.calibration.cachePath, progress);
+                                               options.calibration.cachePath, progress,
+                                               fixedCalibrationInputs(*network, options));
       calibrator = makeCalibrator(options.calibration.method, *feed);
       config->setInt8Calibrator(calibrator.get());
       if (profiles.profile != nullptr && !config->setCalibrationProfile(profiles.profile)) {
@@ -289,6 +334,15 @@ BuildResult buildSerializedEngine(const BuildOptions& options, ProgressSink* pro
   }
 #pragma GCC diagnostic pop
 #endif
+  if (!options.fp16Pins.embeddingsInput.empty() && !result.fp16Pins.requested) {
+    result.fp16Pins.requested = true;
+#if NV_TENSORRT_MAJOR >= 11
+    result.fp16Pins.note = "TensorRT 11 networks are strongly typed: precisions come from the ONNX";
+#else
+    result.fp16Pins.note = options.stronglyTyped ? "strongly typed network: precisions come from the ONNX (Q/DQ or FP16 types)"
+                                                 : "no implicit INT8: nothing to keep out of it";
+#endif
+  }
 
   std::unique_ptr<ProgressMonitor> monitor;
   if (progress != nullptr) {

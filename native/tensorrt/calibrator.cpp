@@ -11,12 +11,13 @@
 namespace yoloe::trt {
 
 CalibrationFeed::CalibrationFeed(std::unique_ptr<CalibrationData> data, std::string inputName, std::string cacheText,
-                                 std::string cachePath, ProgressSink* progress)
+                                 std::string cachePath, ProgressSink* progress, std::vector<FixedInput> fixedInputs)
     : data_(std::move(data)),
       inputName_(std::move(inputName)),
       cacheText_(std::move(cacheText)),
       cachePath_(std::move(cachePath)),
-      progress_(progress) {
+      progress_(progress),
+      fixed_(std::move(fixedInputs)) {
   if (data_) {
     staging_ = PinnedBuffer(data_->batchBytes(), false);
     device_ = DeviceBuffer(data_->batchBytes());
@@ -37,14 +38,27 @@ bool CalibrationFeed::nextBatch(void* bindings[], char const* names[], int32_t n
     if (next_ == 0 && progress_ != nullptr) {
       progress_->phaseStart("Calibration batches", "", static_cast<int32_t>(data_->batchCount()));
     }
+    // The image input takes the batch; every other input must be one of the fixed tensors (a
+    // run-time vocabulary's class embeddings), else it is not what the calibration set was made for.
     int32_t slot = -1;
     for (int32_t i = 0; i < nbBindings; ++i) {
-      if (names[i] != nullptr && inputName_ == names[i]) slot = i;
+      const std::string name = names[i] != nullptr ? names[i] : "";
+      if (name == inputName_) {
+        slot = i;
+        continue;
+      }
+      bool fed = false;
+      for (FixedInput& fixed : fixed_) {
+        if (fixed.name == name) bindings[i] = fixed.device.get(), fed = true;
+      }
+      if (!fed) {
+        failure_ = "TensorRT asked for calibration input '" + name + "', which has no calibration data (" +
+                   std::to_string(nbBindings) + " bindings; a class-embeddings input takes calibration.embeddings)";
+        return false;
+      }
     }
-    // A YOLO network has one input; anything else is not what the calibration set was made for.
-    if (slot < 0 || nbBindings != 1) {
-      failure_ = "TensorRT asked for calibration inputs other than '" + inputName_ + "' (" +
-                 std::to_string(nbBindings) + " bindings)";
+    if (slot < 0) {
+      failure_ = "TensorRT did not ask for calibration input '" + inputName_ + "' (" + std::to_string(nbBindings) + " bindings)";
       return false;
     }
     data_->readBatch(next_, staging_.host());

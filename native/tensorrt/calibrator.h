@@ -20,9 +20,14 @@ namespace yoloe::trt {
 // The calibrator's state, shared by both algorithms.
 class CalibrationFeed {
  public:
+  // A tensor handed with every batch for an input other than the image (already on the device).
+  struct FixedInput {
+    std::string name;
+    DeviceBuffer device;
+  };
   // `data` may be null when a valid cache makes batches unnecessary.
   CalibrationFeed(std::unique_ptr<CalibrationData> data, std::string inputName, std::string cacheText,
-                  std::string cachePath, ProgressSink* progress);
+                  std::string cachePath, ProgressSink* progress, std::vector<FixedInput> fixedInputs = {});
 
   bool nextBatch(void* bindings[], char const* names[], int32_t nbBindings) noexcept;
   const void* readCache(size_t& length) noexcept;
@@ -45,6 +50,7 @@ class CalibrationFeed {
   ProgressSink* progress_;
   PinnedBuffer staging_;
   DeviceBuffer device_;
+  std::vector<FixedInput> fixed_;
   size_t next_ = 0;
   std::string failure_;
   bool cacheWritten_ = false;

@@ -73,6 +73,7 @@ if(_yoloe_trt_ok)
     ${_yoloe_trt_dir}/progress_monitor.cpp
     ${_yoloe_trt_dir}/calibrator.cpp
     ${_yoloe_trt_dir}/builder.cpp
+    ${_yoloe_trt_dir}/precision_pins.cpp
     ${_yoloe_trt_dir}/cuda_context.cpp
     ${_yoloe_trt_dir}/gpu_info.cpp
     ${_yoloe_trt_dir}/device_memory.cpp

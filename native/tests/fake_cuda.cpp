@@ -59,6 +59,11 @@ DriverApi makeTable() {
     return *p = reinterpret_cast<CUdeviceptr>(std::calloc(1, bytes ? bytes : 1)), ok();
   };
   t.cuMemFree = [](CUdeviceptr p) { return std::free(reinterpret_cast<void*>(p)), ok(); };
+  t.cuMemHostAlloc = [](void** p, size_t bytes, unsigned) {
+    state.hostAllocations++;
+    return *p = std::calloc(1, bytes ? bytes : 1), ok();
+  };
+  t.cuMemFreeHost = [](void* p) { return std::free(p), ok(); };
   t.cuMemcpyHtoDAsync = [](CUdeviceptr d, const void* s, size_t n, CUstream) {
     return std::memcpy(reinterpret_cast<void*>(d), s, n), ok();
   };

@@ -29,7 +29,8 @@ struct FakeCuda {
   std::vector<std::vector<std::string>> compiles;  // options of each nvrtcCompileProgram
   std::vector<std::string> loadedImages;
   std::vector<FakeLaunch> launches;
-  int allocations = 0;
+  int allocations = 0;      // cuMemAlloc calls
+  int hostAllocations = 0;  // cuMemHostAlloc calls
 };
 
 // The process's fake state (reset() gives a fresh one and reinstalls the tables).

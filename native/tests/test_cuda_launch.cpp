@@ -195,6 +195,56 @@ void masksThroughLaunchPath(Rng& rng) {
   }
 }
 
+// Issue 10 defect 15: the old letterbox called cudaMallocAsync on every launch, which fails on
+// devices without memory pools. The launchers now allocate nothing: every buffer is the caller's
+// (the TensorRT slot's staging, grown and reused) and the parameters travel by value; the only
+// per-context work is compiling and loading the module, once. Counted through the driver table.
+void launchesAllocateNothing(Rng& rng) {
+  installFakeCuda();
+  const int W = 64, H = 48, B = 20;  // two letterbox launches per batch (16 + 4)
+  std::vector<uint8_t> pixels(static_cast<size_t>(90) * 70 * 3);
+  for (auto& v : pixels) v = static_cast<uint8_t>(rng.next());
+  uint8_t* src = fakeDeviceCopy(pixels);
+  std::vector<LetterboxImage> images(B, LetterboxImage{src, 90, 70, 270, fitLetterbox(90, 70, W, H)});
+  void* dst = fakeDeviceCopy(std::vector<float>(static_cast<size_t>(3) * W * H * B));
+  const int nc = 5, N = 400;
+  float* head = fakeDeviceCopy(std::vector<float>(static_cast<size_t>(4 + nc) * N, 0.5f));
+  auto* candidates = fakeDeviceCopy(std::vector<DeviceCandidate>(64));
+  int* counter = fakeDeviceCopy(std::vector<int>{0});
+  DecodeParams dp;
+  dp.channels = 4 + nc, dp.anchors = N, dp.nc = nc, dp.conf = 0.25, dp.capacity = 64;
+  MaskProtoShape ms{8, 40, 40};
+  MaskGeometry g;
+  g.srcW = 150, g.srcH = 200, g.dstW = 160, g.dstH = 160, g.ratio = 160.0 / 200.0, g.left = 20, g.top = 0;
+  MaskCase c = randomMaskCase(rng, ms.nm, ms.ph, ms.pw, 3, 140, 60);
+  const MaskLayout layout = layoutMasks(planMasks(ms, c.boxes.data(), 3, g, false));
+  MaskBuffers b{};
+  b.logits = fakeDeviceCopy(std::vector<float>(static_cast<size_t>(layout.logitsCount) + 1));
+  b.binary = fakeDeviceCopy(std::vector<uint8_t>(static_cast<size_t>(layout.binaryBytes) + 1));
+  b.output = fakeDeviceCopy(std::vector<uint8_t>(static_cast<size_t>(layout.outputBytes) + 1));
+  b.jobs = fakeDeviceCopy(std::vector<MaskJob>(layout.jobs.size()));
+  float* protos = fakeDeviceCopy(c.protos);
+  float* coeffs = fakeDeviceCopy(c.coeffs);
+  const int allocated = fakeCuda().allocations, hostAllocated = fakeCuda().hostAllocations;
+  const size_t launchesBefore = fakeCuda().launches.size();
+  bool ok = true;
+  for (int round = 0; round < 5; round++) {
+    ok = ok && launchLetterboxBatch(images.data(), B, dst, round % 2 == 1, nullptr) == kCudaSuccess;
+    ok = ok && launchDecodeCandidates(head, dp, candidates, counter, nullptr) == kCudaSuccess;
+    ok = ok && launchAssembleMasks(protos, ms, coeffs, g, false, layout, b, nullptr) == kCudaSuccess;
+  }
+  CHECK(ok, "every launch succeeds");
+  CHECK(fakeCuda().launches.size() - launchesBefore == 5u * (2 + 1 + 3), "5 rounds of 2 letterbox, 1 decode, 3 mask launches (%zu)",
+        fakeCuda().launches.size() - launchesBefore);
+  CHECK(fakeCuda().allocations == allocated && fakeCuda().hostAllocations == hostAllocated,
+        "the launch path allocates nothing per launch (%d cuMemAlloc, %d cuMemHostAlloc during 30 launches)",
+        fakeCuda().allocations - allocated, fakeCuda().hostAllocations - hostAllocated);
+  CHECK(fakeCuda().compiles.size() == 1 && fakeCuda().loadedImages.size() == 1,
+        "the module is compiled and loaded once for the context (%zu compiles, %zu loads)", fakeCuda().compiles.size(),
+        fakeCuda().loadedImages.size());
+  for (void* p : std::vector<void*>{src, dst, head, candidates, counter, b.logits, b.binary, b.output, b.jobs, protos, coeffs}) fakeFree(p);
+}
+
 // What a caller sees when the kernels cannot be had, and the compile target for each GPU.
 void fallbackDecisions() {
   uint8_t pixel[3] = {1, 2, 3};
@@ -272,6 +322,7 @@ void runLaunchPathTests() {
   letterboxThroughLaunchPath(rng);
   decodeThroughLaunchPath(rng);
   masksThroughLaunchPath(rng);
+  launchesAllocateNothing(rng);
   fallbackDecisions();
   uninstallFakeCuda();
 }

@@ -14,7 +14,13 @@
 // plan_format: "YOLOE-FAKE-PLAN" then one line per tensor
 //   tensor <name> <input|output> <dtype> <d0,d1,..> [min=..] [opt=..] [max=..] [format=CHW16]
 // where an output dim -1 follows the first input's dim 0 (the batch) and -2 is data-dependent;
-// then optional "dla <core>", "flags <fp16|int8|strong|version-compatible|ampere+>...".
+// then optional "dla <core>", "flags <fp16|int8|strong|version-compatible|ampere+|prefer-precision|obey-precision>...".
+// A .fakenet (the parser's input) may add the network's layers, for the builder's graph walks:
+//   layer <name> <type> <in,in|-> <out[:dtype[:shape]],...>
+// <type> a LayerType without its k (CONVOLUTION, SHAPE, EINSUM, ...); a tensor not declared by a
+// tensor line is float32 unless given; ":shape" makes it a shape tensor (isShapeTensor).
+// buildSerializedNetwork logs "pinned <layer> <precision> outputs=<type|->,..." for each layer
+// given a precision, and checks the developer guide's rules for setPrecision / setOutputType.
 // enqueueV3 computes out[k] = in[k % n] * 2 + 1 (float32), and a data-dependent output
 // [1, C, N] with N = the number of input values > 0.5 (at most 64), values c * 100 + j.
 #include <dlfcn.h>
@@ -27,6 +33,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -450,16 +457,125 @@ class FakeTensor final : public ITensor, public apiv::StubVTensor {
   explicit FakeTensor(TensorSpec spec) : spec(std::move(spec)) { ITensor::mImpl = this; }
   char const* getName() const noexcept override { return spec.name.c_str(); }
   Dims getDimensions() const noexcept override { return toDims(spec.dims); }
+  DataType getType() const noexcept override { return dataType(spec.dtype); }
+  bool isNetworkInput() const noexcept override { return networkInput; }
+  bool isNetworkOutput() const noexcept override { return networkOutput; }
+  bool isShapeTensor() const noexcept override { return shape; }
   TensorSpec spec;
+  bool networkInput = false, networkOutput = false, shape = false;
+};
+
+const char* typeName(DataType type) {
+  switch (type) {
+    case DataType::kHALF: return "half";
+    case DataType::kFLOAT: return "float";
+    case DataType::kINT32: return "int32";
+    case DataType::kINT64: return "int64";
+    case DataType::kINT8: return "int8";
+    default: return "other";
+  }
+}
+
+LayerType layerType(const std::string& name) {
+  static const std::map<std::string, LayerType> types = {
+      {"CONVOLUTION", LayerType::kCONVOLUTION}, {"CAST", LayerType::kCAST}, {"ACTIVATION", LayerType::kACTIVATION},
+      {"CONCATENATION", LayerType::kCONCATENATION}, {"ELEMENTWISE", LayerType::kELEMENTWISE}, {"SHUFFLE", LayerType::kSHUFFLE},
+      {"GATHER", LayerType::kGATHER}, {"MATRIX_MULTIPLY", LayerType::kMATRIX_MULTIPLY}, {"CONSTANT", LayerType::kCONSTANT},
+      {"SLICE", LayerType::kSLICE}, {"SHAPE", LayerType::kSHAPE}, {"RESIZE", LayerType::kRESIZE}, {"EINSUM", LayerType::kEINSUM},
+      {"REDUCE", LayerType::kREDUCE}, {"SOFTMAX", LayerType::kSOFTMAX}, {"UNARY", LayerType::kUNARY}};
+  auto it = types.find(name);
+  return it != types.end() ? it->second : LayerType::kPLUGIN_V2;
+}
+
+class FakeLayer final : public ILayer, public apiv::StubVLayer {
+ public:
+  FakeLayer(std::string name, LayerType type, std::vector<FakeTensor*> in, std::vector<FakeTensor*> out, const bool& strong)
+      : name_(std::move(name)), type_(type), in_(std::move(in)), out_(std::move(out)), strong_(strong), outputTypes_(out_.size()) {
+    ILayer::mLayer = this;
+  }
+  LayerType getType() const noexcept override { return type_; }
+  char const* getName() const noexcept override { return name_.c_str(); }
+  int32_t getNbInputs() const noexcept override { return static_cast<int32_t>(in_.size()); }
+  ITensor* getInput(int32_t i) const noexcept override { return i >= 0 && i < getNbInputs() ? in_[static_cast<size_t>(i)] : nullptr; }
+  int32_t getNbOutputs() const noexcept override { return static_cast<int32_t>(out_.size()); }
+  ITensor* getOutput(int32_t i) const noexcept override { return i >= 0 && i < getNbOutputs() ? out_[static_cast<size_t>(i)] : nullptr; }
+  // "Strongly-typed networks reject calls to method setPrecision" (ILayer::setPrecision).
+  void setPrecision(DataType type) noexcept override {
+    if (strong_) violation("setPrecision on layer '" + name_ + "' of a strongly typed network");
+    precision_ = type;
+    precisionSet_ = true;
+  }
+  DataType getPrecision() const noexcept override { return precision_; }
+  bool precisionIsSet() const noexcept override { return precisionSet_; }
+  // "the output type of all layers that are shape operations must be kINT32" (ILayer::setOutputType).
+  void setOutputType(int32_t i, DataType type) noexcept override {
+    if (strong_) violation("setOutputType on layer '" + name_ + "' of a strongly typed network");
+    if (i < 0 || i >= getNbOutputs()) {
+      violation("setOutputType(" + std::to_string(i) + ") on layer '" + name_ + "', which has " + std::to_string(getNbOutputs()) + " outputs");
+      return;
+    }
+    const FakeTensor& t = *out_[static_cast<size_t>(i)];
+    if (type_ == LayerType::kSHAPE || t.shape || (t.getType() != DataType::kFLOAT && t.getType() != DataType::kHALF)) {
+      violation("setOutputType(" + std::to_string(i) + ", " + typeName(type) + ") on layer '" + name_ + "', whose output '" + t.spec.name +
+                "' is a shape or " + typeName(t.getType()) + " tensor");
+    }
+    outputTypes_[static_cast<size_t>(i)] = type;
+  }
+  DataType getOutputType(int32_t i) const noexcept override { return outputTypes_.at(static_cast<size_t>(i)).value_or(DataType::kFLOAT); }
+  bool outputTypeIsSet(int32_t i) const noexcept override { return outputTypes_.at(static_cast<size_t>(i)).has_value(); }
+  std::string pins() const {
+    std::string text = std::string(typeName(precision_)) + " outputs=";
+    for (size_t o = 0; o < outputTypes_.size(); ++o) text += (o ? "," : "") + std::string(outputTypes_[o] ? typeName(*outputTypes_[o]) : "-");
+    return text;
+  }
+
+ private:
+  std::string name_;
+  LayerType type_;
+  std::vector<FakeTensor*> in_, out_;
+  const bool& strong_;
+  DataType precision_ = DataType::kFLOAT;
+  bool precisionSet_ = false;
+  std::vector<std::optional<DataType>> outputTypes_;
 };
 
 class FakeNetwork final : public INetworkDefinition, public apiv::StubVNetworkDefinition {
  public:
-  FakeNetwork() { INetworkDefinition::mImpl = this; }
+  explicit FakeNetwork(bool strong) : strong(strong) { INetworkDefinition::mImpl = this; }
   int32_t getNbInputs() const noexcept override { return static_cast<int32_t>(inputs.size()); }
   ITensor* getInput(int32_t index) const noexcept override { return inputs.at(static_cast<size_t>(index)).get(); }
+  int32_t getNbOutputs() const noexcept override { return static_cast<int32_t>(outputTensors.size()); }
+  ITensor* getOutput(int32_t index) const noexcept override {
+    return index >= 0 && index < getNbOutputs() ? outputTensors[static_cast<size_t>(index)] : nullptr;
+  }
+  int32_t getNbLayers() const noexcept override { return static_cast<int32_t>(layers.size()); }
+  ILayer* getLayer(int32_t index) const noexcept override {
+    return index >= 0 && index < getNbLayers() ? layers[static_cast<size_t>(index)].get() : nullptr;
+  }
+  // The tensor named `name`: a network I/O tensor, or an intermediate made on first mention.
+  FakeTensor* tensor(const std::string& name, const std::string& dtype, bool shape) {
+    for (auto& t : inputs) {
+      if (t->spec.name == name) return t.get();
+    }
+    auto& slot = intermediates[name];
+    if (!slot) {
+      TensorSpec spec;
+      spec.name = name;
+      spec.dtype = dtype.empty() ? "float32" : dtype;
+      for (const auto& o : outputs) {
+        if (o.name == name) spec = o;
+      }
+      slot = std::make_unique<FakeTensor>(spec);
+      slot->shape = shape;
+    }
+    return slot.get();
+  }
+  bool strong;
   std::vector<std::unique_ptr<FakeTensor>> inputs;
   std::vector<TensorSpec> outputs;
+  std::vector<FakeTensor*> outputTensors;
+  std::map<std::string, std::unique_ptr<FakeTensor>> intermediates;
+  std::vector<std::unique_ptr<FakeLayer>> layers;
   bool parsed = false;
 };
 
@@ -546,26 +662,41 @@ bool calibrate(FakeConfig& config, FakeNetwork& network) {
     call("calibration cache read " + std::to_string(cacheBytes) + " bytes");
     return true;
   }
-  const TensorSpec& input = network.inputs.at(0)->spec;
-  std::vector<int64_t> shape = input.dims;
-  if (input.dynamic()) {
-    if (config.calibrationProfile == nullptr) {
-      error("a dynamic network calibrates at the calibration profile's opt shape, and none was set");
-      return false;
+  // TensorRT asks for every network input at once, each at its calibration-profile opt shape.
+  std::vector<const char*> names;
+  std::vector<size_t> needed;
+  std::vector<std::string> shapes;
+  for (const auto& tensor : network.inputs) {
+    const TensorSpec& input = tensor->spec;
+    std::vector<int64_t> shape = input.dims;
+    if (input.dynamic()) {
+      if (config.calibrationProfile == nullptr) {
+        error("a dynamic network calibrates at the calibration profile's opt shape, and none was set");
+        return false;
+      }
+      shape = config.calibrationProfile->ranges.at(input.name).at(static_cast<int>(OptProfileSelector::kOPT));
     }
-    shape = config.calibrationProfile->ranges.at(input.name).at(static_cast<int>(OptProfileSelector::kOPT));
+    names.push_back(input.name.c_str());
+    needed.push_back(static_cast<size_t>(volume(shape)) * 4);
+    shapes.push_back(dimsText(shape));
   }
-  const size_t needed = static_cast<size_t>(volume(shape)) * 4;
   int batches = 0;
   for (;;) {
-    void* bindings[1] = {nullptr};
-    char const* names[1] = {input.name.c_str()};
+    std::vector<void*> bindings(names.size(), nullptr);
     std::this_thread::sleep_for(std::chrono::milliseconds(std::stoi(yoloe_fake::setting("STEP_MS", "0"))));
-    if (!calibrator.getBatch(bindings, names, 1)) break;
-    if (bytesAt(bindings[0]) < needed) {
-      violation("getBatch handed " + std::to_string(bytesAt(bindings[0])) + " bytes of device memory for '" + input.name +
-                "', its calibration shape [" + dimsText(shape) + "] needs " + std::to_string(needed));
-      return false;
+    if (!calibrator.getBatch(bindings.data(), names.data(), static_cast<int32_t>(names.size()))) break;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (bytesAt(bindings[i]) < needed[i]) {
+        violation("getBatch handed " + std::to_string(bytesAt(bindings[i])) + " bytes of device memory for '" + names[i] +
+                  "', its calibration shape [" + shapes[i] + "] needs " + std::to_string(needed[i]));
+        return false;
+      }
+      // what arrived, once: the tests check the bytes of the inputs other than the image
+      if (batches == 0 && i > 0) {
+        double sum = 0;
+        for (size_t k = 0; k < needed[i] / 4; ++k) sum += static_cast<const float*>(bindings[i])[k];
+        call("calibration input " + std::string(names[i]) + " sum=" + std::to_string(sum));
+      }
     }
     ++batches;
   }
@@ -585,7 +716,7 @@ class FakeBuilder final : public IBuilder, public apiv::StubVBuilder {
   INetworkDefinition* createNetworkV2(NetworkDefinitionCreationFlags flags) noexcept override {
     call("createNetworkV2 flags=" + std::to_string(flags));
     strong = (flags & (1U << static_cast<uint32_t>(NetworkDefinitionCreationFlag::kSTRONGLY_TYPED))) != 0;
-    return failing("network") ? nullptr : new FakeNetwork();
+    return failing("network") ? nullptr : new FakeNetwork(strong);
   }
   IOptimizationProfile* createOptimizationProfile() noexcept override {
     profiles.push_back(std::make_unique<FakeProfile>());
@@ -649,6 +780,17 @@ class FakeBuilder final : public IBuilder, public apiv::StubVBuilder {
     if (config.has(BuilderFlag::kFP16)) plan.flags += " fp16";
 #pragma GCC diagnostic pop
     if (strong) plan.flags += " strong";
+    const bool prefer = config.has(BuilderFlag::kPREFER_PRECISION_CONSTRAINTS), obey = config.has(BuilderFlag::kOBEY_PRECISION_CONSTRAINTS);
+    if (prefer) plan.flags += " prefer-precision";
+    if (obey) plan.flags += " obey-precision";
+    if (prefer && obey) violation("both kPREFER_PRECISION_CONSTRAINTS and kOBEY_PRECISION_CONSTRAINTS are set (set exactly one)");
+    for (const auto& layer : network.layers) {
+      if (!layer->precisionIsSet()) continue;
+      call(std::string("pinned ") + layer->getName() + " " + layer->pins());
+      // "TensorRT could still choose a non-conforming fastest implementation that ignores the
+      // requested precision" unless one of the two flags is set.
+      if (!prefer && !obey) violation(std::string("layer '") + layer->getName() + "' has a precision but no precision-constraints flag is set");
+    }
     if (config.has(BuilderFlag::kVERSION_COMPATIBLE)) plan.flags += " version-compatible";
     if (config.hardwareAmperePlus) plan.flags += " ampere+";
     plan.dla = config.dla;
@@ -679,9 +821,18 @@ class FakeParser final : public nvonnxparser::StubIParser {
     text << "YOLOE-FAKE-PLAN\n" << in.rdbuf();
     parsePlan(text.str(), plan);
     for (auto& t : plan.tensors) {
-      if (t.input) network_.inputs.push_back(std::make_unique<FakeTensor>(t));
-      else network_.outputs.push_back(t);
+      if (t.input) {
+        network_.inputs.push_back(std::make_unique<FakeTensor>(t));
+        network_.inputs.back()->networkInput = true;
+      } else {
+        network_.outputs.push_back(t);
+      }
     }
+    for (const auto& t : network_.outputs) {
+      network_.outputTensors.push_back(network_.tensor(t.name, t.dtype, false));
+      network_.outputTensors.back()->networkOutput = true;
+    }
+    readLayers(text.str());
     network_.parsed = true;
     return true;
   }
@@ -689,6 +840,32 @@ class FakeParser final : public nvonnxparser::StubIParser {
   nvonnxparser::IParserError const* getError(int) const noexcept override { return nullptr; }
 
  private:
+  // "layer <name> <type> <in,..|-> <out[:dtype[:shape]],..>" lines (see plan_format).
+  void readLayers(const std::string& text) {
+    std::stringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+      std::stringstream words(line);
+      std::string kind, name, type, inputs, outputs;
+      words >> kind >> name >> type >> inputs >> outputs;
+      if (kind != "layer") continue;
+      std::vector<FakeTensor*> ins, outs;
+      for (const auto& item : split(inputs)) ins.push_back(network_.tensor(item, "", false));
+      for (const auto& item : split(outputs)) {
+        const std::vector<std::string> parts = split(item, ':');
+        outs.push_back(network_.tensor(parts[0], parts.size() > 1 ? parts[1] : "", parts.size() > 2 && parts[2] == "shape"));
+      }
+      network_.layers.push_back(std::make_unique<FakeLayer>(name, layerType(type), ins, outs, network_.strong));
+    }
+  }
+  static std::vector<std::string> split(const std::string& text, char by = ',') {
+    std::vector<std::string> items;
+    if (text == "-") return items;
+    std::stringstream in(text);
+    std::string item;
+    while (std::getline(in, item, by)) items.push_back(item);
+    return items;
+  }
   FakeNetwork& network_;
   std::vector<std::string> errors_;
 };

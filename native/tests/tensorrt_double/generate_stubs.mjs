@@ -10,7 +10,7 @@ import { join } from 'node:path';
 
 const [include, output] = process.argv.slice(2);
 const wanted = {
-  'NvInferImpl.h': ['VHostMemory', 'VRuntime', 'VOptimizationProfile', 'VCudaEngine', 'VExecutionContext', 'VTensor',
+  'NvInferImpl.h': ['VHostMemory', 'VRuntime', 'VOptimizationProfile', 'VCudaEngine', 'VExecutionContext', 'VTensor', 'VLayer',
     'VNetworkDefinition', 'VTimingCache', 'VBuilderConfig', 'VBuilder'],
   'NvOnnxParser.h': ['IParser'],
 };
