@@ -9,7 +9,7 @@ const EVAL = ['test/eval-cocoeval.test.ts', 'test/eval-golden.test.ts', 'test/ev
 const QPARAMS = ['test/quantize.params.test.ts', 'test/quantize.qdq.test.ts'];
 const ENTROPY = ['test/quantize-math.test.ts', 'test/quantize.entropy-golden.test.ts'];
 const ENGINE = ['test/engine-file.test.ts', 'test/tensorrt-backend.test.ts'];
-const TRT = ['test/tensorrt-backend.test.ts', 'test/tensorrt-build-options.test.ts'];
+const TRT = ['test/tensorrt-backend.test.ts', 'test/tensorrt-build-options.test.ts', 'test/tensorrt-availability.test.ts'];
 
 export const MUTANTS = [
   // ---- issue 12, section 3 (survivors of the first mutation check)
@@ -28,12 +28,12 @@ export const MUTANTS = [
   { id: 'trt-cache-16-hex', file: 'lib/quantize/trt-cache.ts', search: '/^[0-9a-fA-F]{1,8}$/', replace: '/^[0-9a-fA-F]{1,16}$/', tests: ['test/quantize-math.test.ts', 'test/quantize.params.test.ts'], what: 'calibration cache accepts 16 hex digits' },
   { id: 'engine-ts-version-0', owner: 'trt', file: 'lib/backends/engine-file.ts', search: 'formatVersion === 0 || formatVersion > ENGINE_FORMAT_VERSION', replace: 'formatVersion > ENGINE_FORMAT_VERSION', tests: ENGINE, what: 'engine format version 0 accepted (TS)' },
   { id: 'engine-ts-cc-major', owner: 'trt', file: 'lib/backends/engine-file.ts', search: 'if (builtGpu.computeCapability !== runtime.gpu.computeCapability) {', replace: "if (builtGpu.computeCapability.split('.')[0] !== runtime.gpu.computeCapability.split('.')[0]) {", tests: ENGINE, what: 'compute capability compared by major only' },
-  { id: 'engine-cpp-version-0', owner: 'trt', build: 'addon', file: 'native/tensorrt/engine_file.cpp', search: 'header.formatVersion == 0 || header.formatVersion > kEngineFormatVersion', replace: 'header.formatVersion > kEngineFormatVersion', tests: ['test/tensorrt-binding.test.ts'], what: 'engine format version 0 accepted (C++)' },
-  { id: 'engine-cpp-no-plan', owner: 'trt', build: 'addon', file: 'native/tensorrt/engine_file.cpp', search: '4ull + length < fileSize', replace: '4ull + length <= fileSize', tests: ['test/tensorrt-binding.test.ts'], what: 'Ultralytics header with no plan accepted (C++)' },
-  { id: 'engine-cpp-closing-brace', owner: 'trt', build: 'addon', file: 'native/tensorrt/engine_file.cpp', search: "return json[end - 1] == '}';", replace: 'return true;', tests: ['test/tensorrt-binding.test.ts'], what: 'Ultralytics JSON closing brace unchecked (C++)' },
+  { id: 'engine-cpp-version-0', owner: 'trt', build: 'addon', file: 'native/tensorrt/engine_file.cpp', search: 'header.formatVersion == 0 || header.formatVersion > kEngineFormatVersion', replace: 'header.formatVersion > kEngineFormatVersion', tests: ['test/tensorrt-binding.test.ts', 'test/engine-file.test.ts'], what: 'engine format version 0 accepted (C++)' },
+  { id: 'engine-cpp-no-plan', owner: 'trt', build: 'addon', file: 'native/tensorrt/engine_file.cpp', search: '4ull + length < fileSize', replace: '4ull + length <= fileSize', tests: ['test/tensorrt-binding.test.ts', 'test/engine-file.test.ts'], what: 'Ultralytics header with no plan accepted (C++)' },
+  { id: 'engine-cpp-closing-brace', owner: 'trt', build: 'addon', file: 'native/tensorrt/engine_file.cpp', search: "return json[end - 1] == '}';", replace: 'return true;', tests: ['test/tensorrt-binding.test.ts', 'test/engine-file.test.ts'], what: 'Ultralytics JSON closing brace unchecked (C++)' },
   { id: 'trt-avail-no-lib', owner: 'trt', file: 'lib/backends/tensorrt.ts', search: '  if (!probe.found) {\n    return {', replace: '  if (false) {\n    return {', tests: TRT, what: 'availability: libnvinfer missing not reported' },
   { id: 'trt-avail-no-driver', owner: 'trt', file: 'lib/backends/tensorrt.ts', search: 'if (cuda.driverVersion === null || cuda.driverVersion === 0) {', replace: 'if (false) {', tests: TRT, what: 'availability: missing NVIDIA driver not reported' },
-  { id: 'trt-avail-no-gpu', owner: 'trt', file: 'lib/backends/tensorrt.ts', search: "if (cuda.devices.length === 0) return { usable: false, probe, reason: 'no CUDA GPU was found'", replace: "if (false) return { usable: false, probe, reason: 'no CUDA GPU was found'", tests: TRT, what: 'availability: no GPU not reported' },
+  { id: 'trt-avail-no-gpu', owner: 'trt', file: 'lib/backends/tensorrt.ts', search: '    if (cuda.devices.length === 0) {\n      return { usable: false, probe, reason: `no CUDA GPU was found', replace: '    if (false) {\n      return { usable: false, probe, reason: `no CUDA GPU was found', tests: TRT, what: 'availability: no GPU not reported' },
   { id: 'trt-avail-bad-device', owner: 'trt', file: 'lib/backends/tensorrt.ts', search: '    const gpu = cuda.devices[device];\n    if (!gpu) {', replace: '    const gpu = cuda.devices[device] ?? cuda.devices[0];\n    if (!gpu) {', tests: TRT, what: 'availability: nonexistent device index falls back to device 0' },
   // ---- added with issue 12's tests (independent references: cv2, CPython)
   { id: 'polygons-keep-inner', file: 'lib/decode/polygons.ts', search: '    if (!outside[p - 1]) continue;\n', replace: '', tests: ['test/decode.polygons-cv2.test.ts'], what: 'components inside a hole reported as external' },

@@ -36,4 +36,16 @@ describe('maskToPolygons equals cv2.findContours(RETR_EXTERNAL, CHAIN_APPROX_SIM
     const valid = c.contours.filter((p) => p.length >= 6); // at least 3 points
     expect([...polys].sort(byStart)).toEqual([...valid].sort(byStart));
   });
+  it('a blob inside a hole is not external: only the ring\'s outline', () => {
+    // 14x14: a filled square 1..12, a hole 3..10, a 4x4 blob 5..8 inside the hole. OpenCV 4.6:
+    //   cv2.findContours(m, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE) -> [[1,1, 1,12, 12,12, 12,1]]
+    const data = new Uint8Array(14 * 14);
+    const fill = (lo: number, hi: number, v: number) => {
+      for (let y = lo; y <= hi; y++) for (let x = lo; x <= hi; x++) data[y * 14 + x] = v;
+    };
+    fill(1, 12, 1);
+    fill(3, 10, 0);
+    fill(5, 8, 1);
+    expect(maskToPolygons({ width: 14, height: 14, data })).toEqual([[1, 1, 1, 12, 12, 12, 12, 1]]);
+  });
 });
