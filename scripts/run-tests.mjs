@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prepareTestBuild } from './prepare-test-build.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tmp = mkdtempSync(join(tmpdir(), 'yoloe-tests-'));
@@ -18,6 +19,9 @@ const args = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
 let skipped = 0;
+
+// the whole suite on a fresh clone: build what the native and TensorRT tests need, if missing
+if (args.length === 0) prepareTestBuild();
 
 const vitest = spawnSync(
   process.execPath,
