@@ -140,7 +140,7 @@ export class Model {
   async detect(input: ImageInput | ImageInput[], options: DetectOptions = {}): Promise<ImageResult | ImageResult[] | SettledResult[]> {
     const many = Array.isArray(input);
     const inputs = many ? input : [input];
-    this.resolveDetectOptions(options); // option errors reject the call, settled or not
+    const opts = this.resolveDetectOptions(options); // option errors reject the call, settled or not
     const limits = resolveImageLimits(options);
     // the classes are those of the moment of the call, whatever setClasses() does meanwhile
     const vocabulary = this.callVocabulary(options);
@@ -148,17 +148,18 @@ export class Model {
     if (optBoolean('settle', options.settle, false)) {
       if (!many) throw new YoloeTrtError('ERR_INVALID_OPTION', 'Expected an array of images with settle: true but received one image', { option: 'settle' });
       const snapshot = await vocabulary;
-      return detectSettled(inputs, (i) => decodeImage(i, limits), (images) => this.detectWith(images, options, snapshot));
+      return detectSettled(inputs, (i) => decodeImage(i, limits), (images) => this.detectWith(images, opts, snapshot));
     }
     // one bad input rejects the whole call (use settle: true for one outcome per input)
     const images = await Promise.all(inputs.map((i) => decodeImage(i, limits)));
-    const results = await this.detectWith(images, options, await vocabulary);
+    const results = await this.detectWith(images, opts, await vocabulary);
     return many ? results : results[0]!;
   }
 
   /** Same as detect() on images already decoded to RGB (used by evaluation and benchmarks). */
   async detectDecoded(images: RgbImage[], options: DetectOptions = {}): Promise<ImageResult[]> {
-    return this.detectWith(images, options, await this.callVocabulary(options));
+    const vocabulary = await this.callVocabulary(options);
+    return this.detectWith(images, this.resolveDetectOptions(options), vocabulary);
   }
 
   /**
@@ -184,9 +185,9 @@ export class Model {
     await this.backend.dispose();
   }
 
-  private async detectWith(images: RgbImage[], options: DetectOptions, vocabulary: Vocabulary | undefined): Promise<ImageResult[]> {
+  /** Runs decoded images in batches with options resolved once per call (settled retries reuse them). */
+  private async detectWith(images: RgbImage[], opts: ResolvedDetectOptions, vocabulary: Vocabulary | undefined): Promise<ImageResult[]> {
     if (this.disposed) throw new YoloeTrtError('ERR_DISPOSED', 'The model was disposed');
-    const opts = this.resolveDetectOptions(options);
     const results: ImageResult[] = [];
     for (let start = 0; start < images.length; start += opts.batch) {
       const chunk = images.slice(start, start + opts.batch);
