@@ -7,7 +7,8 @@ import type { GroundTruthDataset } from '../eval/index.js';
 import type { EvaluationResult } from '../quantize/evaluate-model.js';
 import { confusionMatrix, type ConfusionMatrix } from './confusion-matrix.js';
 import { heatMap, lineChart, type Series } from './svg-charts.js';
-import { writeAtomic, writeSvgAsPng } from './write-files.js';
+import { writeFileAtomicSync } from '../fs/atomic-write.js';
+import { writeSvgAsPng } from './write-files.js';
 
 export interface EvalPlots {
   /** PNG paths written */
@@ -40,6 +41,6 @@ export async function writeEvalPlots(dir: string, result: EvaluationResult, data
   }
   const confusion = confusionMatrix(data.gt, result.cocoDetections ?? [], data.classToCategory, { imageIds: result.imageIds });
   files.push(await writeSvgAsPng(dir, 'confusion_matrix.png', heatMap('Confusion matrix (conf 0.25, IoU 0.45), normalised by true class', 'True', 'Predicted', confusion.matrix, [...data.names, 'background'])));
-  writeAtomic(join(dir, 'plots.json'), `${JSON.stringify({ curves, recall: box.recall, confusion, names: data.names })}\n`);
+  writeFileAtomicSync(join(dir, 'plots.json'), `${JSON.stringify({ curves, recall: box.recall, confusion, names: data.names })}\n`);
   return { files, curves, confusion };
 }

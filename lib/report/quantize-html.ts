@@ -11,7 +11,7 @@ import { formatQuantizationReport, type QuantizationReport } from '../quantize/r
 import { SCORE_BINS } from '../quantize/agreement.js';
 import { prSeries } from './eval-plots.js';
 import { barChart, esc, lineChart } from './svg-charts.js';
-import { writeAtomic } from './write-files.js';
+import { writeFileAtomicSync } from '../fs/atomic-write.js';
 
 function table(header: string[], rows: (string | number)[][]): string {
   return `<table><tr>${header.map((h) => `<th>${esc(h)}</th>`).join('')}</tr>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(String(c))}</td>`).join('')}</tr>`).join('')}</table>`;
@@ -79,6 +79,6 @@ export function writeQuantizationHtml(dir: string, report: QuantizationReport, r
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>INT8 report</title><style>body{font-family:sans-serif;max-width:1100px;margin:auto}table{border-collapse:collapse;font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px}svg{display:block;margin:8px 0}</style></head><body>${parts.join('\n')}<script type="application/json" id="report-data">${json}</script></body></html>\n`;
   const path = join(dir, 'report.html');
-  writeAtomic(path, html);
+  writeFileAtomicSync(path, html);
   return path;
 }
