@@ -155,7 +155,14 @@ export interface NativeEngineInfo {
   /** mapped pinned memory instead of copies (integrated GPUs such as Jetson) */
   zeroCopy: boolean;
   gpuPreprocessing: boolean;
-  stats: { contexts: number; contextFailures: number; runs: number; graphReplays: number; graphsDisabled: boolean };
+  stats: {
+    contexts: number; contextFailures: number; runs: number; graphReplays: number; graphsDisabled: boolean;
+    /**
+     * with loadEngine({ profile: true }) only: wall-clock ms summed over runs per phase, each phase
+     * ended by a stream synchronize (so phases do not overlap; a benchmark mode, not for production)
+     */
+    phases?: { runs: number; upload: number; letterbox: number; enqueue: number; compact: number; download: number };
+  };
 }
 
 export interface NativeInputTensor {
@@ -171,8 +178,56 @@ export interface NativeOutputTensor {
   data: Float32Array | Uint16Array | Int8Array | Uint8Array | Int32Array | BigInt64Array;
 }
 
-/** Images letterboxed on the GPU into the engine's single input (geometry from lib/image/letterbox.ts). */
+/**
+ * Candidate compaction on the GPU for a raw `[B, 4 + nc + nm, N]` head (not transposed): the decode
+ * kernel (native/cuda/kernels/decode.cu, CPU twin native/core/candidates_element.h, same rule as
+ * lib/decode/candidates.ts scanRawHead without the maxNms cap) keeps what passes `conf`, and only
+ * those candidates (plus the head's mask-coefficient rows, when nm > 0) are copied back.
+ */
+export interface NativeCompactRequest {
+  /** the head output's name */
+  output: string;
+  nc: number;
+  /** mask coefficients per anchor (0 for a detection head) */
+  nm: number;
+  /** strict > */
+  conf: number;
+  multiLabel: boolean;
+  /** the class filter (ids to keep); default every class */
+  classes?: number[];
+  /** candidate slots per image; when an image has more, the whole head comes back instead (`compacted` absent) */
+  capacity: number;
+}
+
+/** What compaction returned: candidates of image b are entries [offsets[b], offsets[b] + counts[b]). */
+export interface NativeCompactedHead {
+  output: string;
+  /** N of the head this run (data-dependent heads vary) */
+  anchors: number;
+  counts: number[];
+  /** per candidate x1, y1, x2, y2, score (network-input pixels, float32 as the kernel computed them) */
+  boxes: Float32Array;
+  classIds: Int32Array;
+  /** anchor index; each image's candidates are sorted by (index, classId): the CPU scan's anchor order */
+  indices: Int32Array;
+  /** `[B, nm, N]` float32: the head's mask-coefficient rows (fp16 heads converted); only when nm > 0 */
+  coefficients?: Float32Array;
+}
+
+export interface NativeImageRun {
+  /** every output except a compacted head */
+  outputs: NativeOutputTensor[];
+  compacted?: NativeCompactedHead;
+}
+
+/** Images letterboxed on the GPU into the engine's image input (geometry from lib/image/letterbox.ts). */
 export interface NativeImageBatch {
+  /** the image input's name; default the engine's only input */
+  imageInput?: string;
+  /** the engine's other inputs (e.g. class_embeddings), from host memory as in infer() */
+  inputs?: NativeInputTensor[];
+  /** compact the head on the GPU instead of copying it back */
+  compact?: NativeCompactRequest;
   images: {
     data: Uint8Array;
     width: number;
@@ -210,10 +265,10 @@ export interface TensorRtBinding {
   buildEngine(options: NativeBuildOptions, onProgress?: (event: NativeBuildProgress) => boolean | void, cancel?: Int32Array): Promise<NativeBuildResult>;
   /** deserializes an engine file (any of the three layouts) or a plan */
   /** planOffset: where the plan starts in the file (lib/backends/engine-file.ts parsed the header); dlaCore: the core it was built for; hostCodeAllowed: version-compatible plans */
-  loadEngine(source: string | Uint8Array, options?: { device?: number; maxContexts?: number; cudaGraphs?: boolean; dlaCore?: number; planOffset?: number; hostCodeAllowed?: boolean }): Promise<NativeEngineHandle>;
+  loadEngine(source: string | Uint8Array, options?: { device?: number; maxContexts?: number; cudaGraphs?: boolean; dlaCore?: number; planOffset?: number; hostCodeAllowed?: boolean; profile?: boolean }): Promise<NativeEngineHandle>;
   engineInfo(handle: NativeEngineHandle): NativeEngineInfo;
   infer(handle: NativeEngineHandle, inputs: NativeInputTensor[]): Promise<NativeOutputTensor[]>;
-  inferImages(handle: NativeEngineHandle, batch: NativeImageBatch): Promise<NativeOutputTensor[]>;
+  inferImages(handle: NativeEngineHandle, batch: NativeImageBatch): Promise<NativeImageRun>;
   /** drops the handle's engine; running inferences finish first */
   releaseEngine(handle: NativeEngineHandle): void;
 }
