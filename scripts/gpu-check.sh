@@ -3,7 +3,8 @@
 # CUDA toolkit, no nvcc, no TensorRT): builds the C++ tests and compares every CUDA kernel with
 # its CPU twin on this GPU. The kernels are compiled by NVRTC exactly as the addon does
 # (native/cuda/kernel_compiler.cpp: same source, options and cache), first compiled, then
-# again read back from the disk cache. Exit 0 = all compared and equal; "NOT RUN" is a failure here.
+# again read back from the disk cache, then times the GPU pre/post-processing against the CPU path
+# (yoloe_gpu_bench). Exit 0 = all compared and equal; "NOT RUN" is a failure here.
 #   bash scripts/gpu-check.sh [build-dir]
 # Env: YOLOE_TRT_NVRTC (libnvrtc file or folder, when not on the loader's path).
 set -euo pipefail
@@ -29,5 +30,11 @@ for pass in compile cache; do
   fi
 done
 ls -l "$cache"
+if [[ $status -eq 0 ]]; then
+  # What detect() adds around enqueueV3 on this GPU, GPU path against the CPU path it replaces
+  # (native/tests/bench_gpu_pipeline.cpp; enqueueV3 itself: npm run bench -- tensorrt with TensorRT).
+  echo "== GPU preprocessing / compaction vs the CPU path"
+  "$dir/native/tests/yoloe_gpu_bench" || { echo "GPU bench FAILED"; status=1; }
+fi
 [[ $status -eq 0 ]] && echo "GPU check passed"
 exit $status
