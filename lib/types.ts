@@ -105,6 +105,13 @@ export interface ModelInfo {
   imageInput: string;
   /** fixed classes, run-time class embeddings, or a prompt-free head (lib/vocabulary.ts) */
   vocabulary: VocabularyInfo;
+  /**
+   * where detect() letterboxes (and compacts raw heads): 'gpu' (TensorRT, native/cuda kernels)
+   * or 'cpu' (lib/image); set by the Model from loadModel's `preprocess` option
+   */
+  preprocessing?: 'gpu' | 'cpu';
+  /** why detect() preprocesses on the CPU of a TensorRT engine (`preprocess: 'auto'` found the GPU path unusable) */
+  preprocessingReason?: string;
 }
 
 // ---------------------------------------------------------------- decoding
@@ -125,6 +132,42 @@ export interface DecodeOptions {
   multiLabel: boolean;
   /** keep only these class ids; default all */
   classes?: number[];
+}
+
+/**
+ * Candidate compaction on the device for a raw `[B, 4 + nc + nm, N]` head (not transposed): what
+ * passes `conf` by the rule of lib/decode/candidates.ts scanRawHead (strict >, best class first
+ * on ties, the `classes` filter, multiLabel), without its maxNms cap and non-finite filter.
+ */
+export interface CompactRequest {
+  /** the head output's name */
+  output: string;
+  nc: number;
+  /** mask coefficients per anchor (0 for a detection head) */
+  nm: number;
+  conf: number;
+  multiLabel: boolean;
+  classes?: number[];
+  /** candidate slots per image; an image with more sends the whole head back instead */
+  capacity: number;
+}
+
+/**
+ * A compacted raw head: image b's candidates are entries [offset(b), offset(b) + counts[b]),
+ * offset(b) = the sum of the counts before it, each image's sorted by (anchor index, classId).
+ */
+export interface CompactedHead {
+  output: string;
+  /** N of the head this run */
+  anchors: number;
+  counts: number[];
+  /** per candidate x1, y1, x2, y2, score in network-input pixels */
+  boxes: Float32Array;
+  classIds: Int32Array;
+  /** anchor index of each candidate */
+  indices: Int32Array;
+  /** `[B, nm, N]`: the head's mask-coefficient rows; candidate a's k-th at `(b * nm + k) * N + a` */
+  coefficients?: Float32Array;
 }
 
 /** A candidate in network-input pixels, before mapping back to the original image. */
