@@ -1,12 +1,12 @@
-import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CpuBackend } from '../lib/backends/cpu.js';
 import { RegionMask, decodeBatch, detectLayout, resolveDecodeOptions, type DecodeBatchOptions } from '../lib/decode/index.js';
 import { decodeImage } from '../lib/image/decode.js';
 import { preprocess } from '../lib/image/pack.js';
-import type { CompactRequest, CompactedHead, HeadLayout, ImageResult, LetterboxGeometry, Tensor } from '../lib/types.js';
+import type { CompactRequest, CompactedHead, HeadLayout, LetterboxGeometry, Tensor } from '../lib/types.js';
 import { referenceCompact } from './compaction-reference.js';
 import { IMAGES, MODELS } from './fixtures.js';
+import { comparableResults, stackBatch } from './results-digest.js';
 
 /**
  * Decoding the candidates the GPU compacts (TensorRT's decode kernel) must give exactly what
@@ -32,13 +32,7 @@ async function realHeads(model: string, size: number): Promise<RealHeads> {
       runs.push(await backend.run({ [backend.inputs[0]!.name]: tensor }));
       geometries.push(g!);
     }
-    const outputs: Record<string, Tensor> = {};
-    for (const name of Object.keys(runs[0]!)) {
-      const parts = runs.map((r) => r[name]!.data as Float32Array);
-      const data = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-      parts.reduce((offset, p) => (data.set(p, offset), offset + p.length), 0);
-      outputs[name] = { dtype: 'float32', dims: [runs.length, ...runs[0]![name]!.dims.slice(1)], data };
-    }
+    const outputs = stackBatch(runs);
     const layout = detectLayout(backend.outputs, { namesCount: 80 });
     return { outputs, geometries, layout, names: Array.from({ length: 80 }, (_, i) => `c${i}`) };
   } finally {
@@ -56,18 +50,6 @@ function withoutHead(outputs: Record<string, Tensor>, layout: HeadLayout): Recor
   return Object.fromEntries(Object.entries(outputs).filter(([name]) => name !== layout.output));
 }
 
-/** Results with each mask as its region and a digest of its pixels (a deep compare of megapixel arrays is slow). */
-function comparable(results: ImageResult[]) {
-  return results.map((r) => ({
-    ...r,
-    detections: r.detections.map(({ mask, ...d }) => {
-      if (!mask) return d;
-      const { x0, y0, x1, y1, data } = (mask as RegionMask).region;
-      return { ...d, mask: { x0, y0, x1, y1, pixels: data.reduce((n, v) => n + v, 0), sha1: createHash('sha1').update(data).digest('hex') } };
-    }),
-  }));
-}
-
 /** Decodes the full head and its compaction; asserts they are identical and returns both. */
 function compareDecodes(heads: RealHeads, options: Record<string, unknown>) {
   const { outputs, geometries, layout, names } = heads;
@@ -75,7 +57,7 @@ function compareDecodes(heads: RealHeads, options: Record<string, unknown>) {
   const full = decodeBatch(outputs, layout, geometries, names, opts);
   const compacted = referenceCompact(outputs[layout.output]!, requestFor(layout, opts))!;
   const fromCompacted = decodeBatch(withoutHead(outputs, layout), layout, geometries, names, opts, compacted);
-  expect(comparable(fromCompacted)).toEqual(comparable(full));
+  expect(comparableResults(fromCompacted)).toEqual(comparableResults(full));
   return { full, compacted, fromCompacted };
 }
 
@@ -104,7 +86,7 @@ describe('compacted candidates decode to the full head\'s results (yolov8n 640, 
     expect(Math.min(...compacted.counts)).toBeGreaterThan(700);
     // without the cap the detections differ: the cap is what makes the two equal
     const uncapped = decodeBatch(det.outputs, det.layout, det.geometries, det.names, resolveDecodeOptions({ conf: 0.001, multiLabel: true, maxNms: 262_144 }));
-    expect(comparable(uncapped)).not.toEqual(comparable(full));
+    expect(comparableResults(uncapped)).not.toEqual(comparableResults(full));
   });
 
   it('a single-label cap below the count', () => {
