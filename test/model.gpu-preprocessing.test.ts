@@ -153,6 +153,9 @@ describe("preprocess 'auto' on a TensorRT engine: the GPU path", () => {
     expect(double.runImagesCalls[1]!.geometries).toEqual([ZIDANE_640, BUS_640]);
     await model.detectDecoded([bus], { auto: true, imgsz: 320 });
     expect(double.runImagesCalls[2]!.geometries[0]).toMatchObject({ dstWidth: 256, dstHeight: 320, newWidth: 240, newHeight: 320, left: 8, right: 8 });
+    // imgsz [h, w] = [320, 640]: r = min(320 / 720, 640 / 1280), 569 x 320 content, 71 % 32 = 7 px split 3 / 4
+    await model.detectDecoded([zidane], { auto: true, imgsz: [320, 640] });
+    expect(double.runImagesCalls[3]!.geometries).toEqual([{ srcWidth: 1280, srcHeight: 720, dstWidth: 576, dstHeight: 320, ratio: 320 / 720, newWidth: 569, newHeight: 320, left: 3, right: 4, top: 0, bottom: 0 }]);
   });
 
   it('end-to-end heads: GPU letterbox, no compaction', async () => {
