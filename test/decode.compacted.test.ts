@@ -117,6 +117,10 @@ describe('compacted candidates decode to the full head\'s results (yolov8n 640, 
     // the cap took five, one was NaN: four candidates entered NMS
     expect(full[0]!.detections.length).toBeLessThanOrEqual(4);
     expect(full[0]!.detections[0]!.score).toBeLessThan(first!.detections[0]!.score);
+    // a cap of one keeps only the NaN box: nothing is left for image 0 (dropping first would keep the runner-up)
+    const { full: one } = compareDecodes(broken, { maxNms: 1 });
+    expect(one[0]!.detections).toEqual([]);
+    expect(one[1]!.detections).toHaveLength(1);
     compareDecodes(broken, {});
   });
 });
