@@ -3,6 +3,7 @@
  * these and nothing else; keep this file free of logic.
  */
 
+import type { NativeCompactRequest, NativeCompactedHead } from '../binding-tensorrt.js';
 import type { VocabularyInfo } from './vocabulary.js';
 
 // ---------------------------------------------------------------- images
@@ -135,40 +136,15 @@ export interface DecodeOptions {
 }
 
 /**
- * Candidate compaction on the device for a raw `[B, 4 + nc + nm, N]` head (not transposed): what
- * passes `conf` by the rule of lib/decode/candidates.ts scanRawHead (strict >, best class first
- * on ties, the `classes` filter, multiLabel), without its maxNms cap and non-finite filter.
+ * Candidate compaction on the device (TensorRT's decode kernel) for a raw `[B, 4 + nc + nm, N]`
+ * head, and what it returns: the rule of lib/decode/candidates.ts scanRawHead without its maxNms
+ * cap and non-finite filter; image b's candidates are entries [offset(b), offset(b) + counts[b]),
+ * offset(b) = the sum of the counts before it, sorted by (anchor index, classId); candidate a's
+ * k-th mask coefficient sits at `coefficients[(b * nm + k) * N + a]`. One definition, the
+ * addon's (binding-tensorrt.d.ts); lib/ names them here.
  */
-export interface CompactRequest {
-  /** the head output's name */
-  output: string;
-  nc: number;
-  /** mask coefficients per anchor (0 for a detection head) */
-  nm: number;
-  conf: number;
-  multiLabel: boolean;
-  classes?: number[];
-  /** candidate slots per image; an image with more sends the whole head back instead */
-  capacity: number;
-}
-
-/**
- * A compacted raw head: image b's candidates are entries [offset(b), offset(b) + counts[b]),
- * offset(b) = the sum of the counts before it, each image's sorted by (anchor index, classId).
- */
-export interface CompactedHead {
-  output: string;
-  /** N of the head this run */
-  anchors: number;
-  counts: number[];
-  /** per candidate x1, y1, x2, y2, score in network-input pixels */
-  boxes: Float32Array;
-  classIds: Int32Array;
-  /** anchor index of each candidate */
-  indices: Int32Array;
-  /** `[B, nm, N]`: the head's mask-coefficient rows; candidate a's k-th at `(b * nm + k) * N + a` */
-  coefficients?: Float32Array;
-}
+export type CompactRequest = NativeCompactRequest;
+export type CompactedHead = NativeCompactedHead;
 
 /** A candidate in network-input pixels, before mapping back to the original image. */
 export interface Candidate {

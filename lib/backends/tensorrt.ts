@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { NativeCompactedHead, NativeEngineHandle, NativeEngineInfo, NativeEngineTensor, NativeImageRun, NativeInputTensor, NativeOutputTensor, TensorRtBinding, TensorRtProbe } from '../../binding-tensorrt.js';
+import type { NativeEngineHandle, NativeEngineInfo, NativeEngineTensor, NativeImageRun, NativeInputTensor, NativeOutputTensor, TensorRtBinding, TensorRtProbe } from '../../binding-tensorrt.js';
 import { YoloeTrtError } from '../errors.js';
 import { loadAddon, type AddonStatus } from '../native/addon.js';
 import { fromNativeError } from '../native/errors.js';
 import { PAD_VALUE, checkLetterboxImage } from '../image/pack.js';
-import type { CompactedHead, LetterboxGeometry, RgbImage, Tensor, TensorInfo } from '../types.js';
+import type { LetterboxGeometry, RgbImage, Tensor, TensorInfo } from '../types.js';
 import { optBoolean, optNumber, optObject, optString } from '../validate.js';
 import type { BackendOptions, ImageBackend, ImageRun, ImageRunOptions } from './backend.js';
 import { checkEngineCompatibility, engineMetadataRecord, readEngineHeader, type EngineHeader, type RuntimeIdentity } from './engine-file.js';
@@ -158,11 +158,6 @@ function toTensor(output: NativeOutputTensor): Tensor {
   return { dtype: output.dtype, dims: output.dims, data: output.data };
 }
 
-function toCompactedHead(head: NativeCompactedHead): CompactedHead {
-  const { output, anchors, counts, boxes, classIds, indices, coefficients } = head;
-  return { output, anchors, counts, boxes, classIds, indices, ...(coefficients && { coefficients }) };
-}
-
 /** A TensorRT engine behind the Backend interface: tensors in, tensors out, safe to call concurrently. */
 export class TensorRtBackend implements ImageBackend {
   readonly name = 'tensorrt' as const;
@@ -291,7 +286,7 @@ export class TensorRtBackend implements ImageBackend {
       throw fromNativeError(err);
     }
     const outputs = this.pick(run.outputs);
-    return run.compacted ? { outputs, compacted: toCompactedHead(run.compacted) } : { outputs };
+    return run.compacted ? { outputs, compacted: run.compacted } : { outputs };
   }
 
   /** Feeds as the addon takes them, each checked against the engine's inputs. */
