@@ -18,12 +18,6 @@ export interface TensorRtBackendOptions extends BackendOptions {
   maxContexts?: number;
   /** replay CUDA graphs for static-shape engines; default true */
   cudaGraphs?: boolean;
-  /**
-   * time each phase of a run (upload, letterbox, enqueue, compact, download) into
-   * `info().stats.phases`; every phase then ends with a stream synchronize, so this is for
-   * benchmarks (bench/tensorrt.mjs), not production; default false
-   */
-  profile?: boolean;
 }
 
 /** The CUDA error text of an old driver (CUDA_ERROR_INSUFFICIENT_DRIVER, the driver API table's check). */
@@ -184,7 +178,6 @@ export class TensorRtBackend implements ImageBackend {
     const device = optNumber('device', o.device, 0, 0, 255, { integer: true });
     const maxContexts = optNumber('maxContexts', o.maxContexts, 2, 1, 64, { integer: true });
     const cudaGraphs = optBoolean('cudaGraphs', o.cudaGraphs, true);
-    const profile = optBoolean('profile', o.profile, false);
     if (typeof path !== 'string' || path.length === 0) throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected an engine file path but received ${String(path)}`);
     if (!existsSync(path)) throw new YoloeTrtError('ERR_FILE_NOT_FOUND', `Engine file not found: ${path}`, { path });
     // The header is read first: a damaged file is ERR_MODEL_FORMAT even where TensorRT is absent.
@@ -200,7 +193,6 @@ export class TensorRtBackend implements ImageBackend {
         device,
         maxContexts,
         cudaGraphs,
-        ...(profile && { profile }),
         planOffset: header.planOffset,
         ...(typeof dlaCore === 'number' && dlaCore >= 0 && { dlaCore }),
         // a version-compatible plan embeds the lean runtime: TensorRT runs its host code only when allowed
