@@ -5,6 +5,7 @@ export { loadEmbeddingsFile } from './text/embeddings-file.js';
 export type { EmbeddingsFile } from './text/embeddings-file.js';
 export type { VocabularyInfo, VocabularyKind } from './vocabulary.js';
 export type { ModelInfoOverrides } from './model-info.js';
+export type { PreprocessChoice } from './gpu-preprocessing.js';
 export { buildEngine } from './build-engine.js';
 export { exportTriton } from './export-triton.js';
 export type { BuildEngineOptions, BuildEngineResult, BuildProgressEvent, CalibrationOptions, ShapeRange } from './build-engine.js';

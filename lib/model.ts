@@ -1,16 +1,17 @@
 import { YoloeTrtError } from './errors.js';
 import { checkKnownKeys, optBoolean, optEnum, optNumber, optObject, optString } from './validate.js';
-import type { Backend } from './backends/backend.js';
+import type { Backend, ImageBackend } from './backends/backend.js';
 import { isEngineFile, openBackend, type BackendChoice } from './backends/index.js';
 import { decodeImage } from './image/decode.js';
-import { preprocess } from './image/index.js';
+import { PAD_VALUE, batchGeometries, preprocess } from './image/index.js';
 import { RegionMask, decodeBatch, detectLayout, resolveDecodeOptions } from './decode/index.js';
 import { DECODE_OPTION_KEYS } from './decode/options.js';
 import { resolveImageLimits, type ImageLimits } from './image/limits.js';
 import { DEFAULT_MAX_MODEL_BYTES, checkModelSource } from './fs/source-file.js';
 import { detectSettled, type SettledResult } from './detect-settled.js';
 import { resolveModelInfo, type ModelInfoOverrides } from './model-info.js';
-import type { BinaryMask, DecodeOptions, HeadLayout, ImageInput, ImageResult, ModelInfo, RgbImage, Tensor } from './types.js';
+import type { BinaryMask, CompactedHead, DecodeOptions, HeadLayout, ImageInput, ImageResult, LetterboxGeometry, ModelInfo, RgbImage, Tensor } from './types.js';
+import { PREPROCESS_CHOICES, compactRequest, gpuUnavailable, planPreprocessing, type PreprocessChoice } from './gpu-preprocessing.js';
 import type { ClassEmbeddings, TextEmbedder } from './text/types.js';
 import { loadEmbeddingsFile } from './text/embeddings-file.js';
 import { toHalfArray } from './image/fp16.js';
@@ -40,11 +41,20 @@ export interface LoadModelOptions extends ModelInfoOverrides {
   cacheDir?: string;
   /** with cacheDir: the engine's precision; default 'fp16' */
   precision?: 'fp32' | 'fp16' | 'int8' | 'best';
+  /**
+   * where detect() letterboxes: 'auto' (default) on the GPU for a TensorRT engine whose addon has
+   * the CUDA kernels (raw heads' candidates are then compacted on the GPU too), else the CPU; when
+   * the first GPU run finds the kernels unusable (no NVRTC, unsupported GPU) it falls back to the
+   * CPU for good, recorded in `model.info.preprocessing` / `preprocessingReason`. 'gpu': the GPU
+   * or a typed error naming why not (ERR_INVALID_OPTION on the CPU backend, ERR_BACKEND_UNAVAILABLE
+   * without the kernels). 'cpu': lib/image's letterbox on every backend. Same results either way.
+   */
+  preprocess?: PreprocessChoice;
 }
 
 /** Every key loadModel() accepts; anything else is ERR_INVALID_OPTION. Add new options here. */
 export const LOAD_MODEL_OPTION_KEYS: readonly string[] = [
-  'backend', 'threads', 'maxModelBytes', 'textEncoder', 'device', 'maxContexts', 'cudaGraphs', 'cacheDir', 'precision', 'names', 'imgsz', 'stride', 'task',
+  'backend', 'threads', 'maxModelBytes', 'textEncoder', 'device', 'maxContexts', 'cudaGraphs', 'cacheDir', 'precision', 'preprocess', 'names', 'imgsz', 'stride', 'task',
 ];
 
 /** Every key detect() accepts; anything else is ERR_INVALID_OPTION. Add new options here. */
@@ -96,7 +106,21 @@ export class Model {
   private classesCalls = 0;
   private classesApplied = 0;
 
-  constructor(readonly info: ModelInfo, private readonly backend: Backend, private readonly textEncoder?: TextEmbedder) {}
+  /** where forward() letterboxes: the device backend while GPU preprocessing is on */
+  private device: ImageBackend | undefined;
+  private readonly preprocessChoice: PreprocessChoice;
+  /** a GPU run succeeded: from then on its errors are errors, not a reason to fall back */
+  private deviceConfirmed = false;
+
+  /** `options.preprocess`: see LoadModelOptions.preprocess; default 'auto' */
+  constructor(readonly info: ModelInfo, private readonly backend: Backend, private readonly textEncoder?: TextEmbedder, options: { preprocess?: PreprocessChoice } = {}) {
+    this.preprocessChoice = optEnum('preprocess', optObject('model options', options).preprocess, PREPROCESS_CHOICES, 'auto');
+    const plan = planPreprocessing(this.preprocessChoice, backend);
+    this.device = plan.device;
+    info.preprocessing = plan.where;
+    if (plan.reason !== undefined) info.preprocessingReason = plan.reason;
+    else delete info.preprocessingReason;
+  }
 
   /** The class names detections are labelled with now: the fixed names, or the run-time vocabulary's ([] until set). */
   get classes(): readonly string[] {
@@ -176,7 +200,7 @@ export class Model {
   async infer(images: RgbImage[], options: Pick<DetectOptions, 'auto' | 'imgsz' | 'prompts' | 'embeddings'> = {}) {
     const vocabulary = await this.callVocabulary(options);
     const opts = this.resolveDetectOptions(options);
-    return this.forward(images, opts, vocabulary);
+    return this.forward(images, opts, vocabulary, false);
   }
 
   async dispose(): Promise<void> {
@@ -241,23 +265,35 @@ export class Model {
   }
 
   private async runBatch(images: RgbImage[], opts: ResolvedDetectOptions, vocabulary: Vocabulary | undefined): Promise<ImageResult[]> {
-    const { outputs, geometries } = await this.forward(images, opts, vocabulary);
-    const layout: HeadLayout = vocabulary && this.info.layout.kind === 'raw' ? { ...this.info.layout, nc: vocabulary.names.length } : this.info.layout;
+    const { outputs, geometries, compacted } = await this.forward(images, opts, vocabulary, true);
     const names = vocabulary ? (vocabulary.names as string[]) : this.info.names;
-    const results = decodeBatch(outputs, layout, geometries, names, opts.decode).slice(0, images.length);
+    const results = decodeBatch(outputs, this.callLayout(vocabulary), geometries, names, opts.decode, compacted).slice(0, images.length);
     if (opts.decode.masks && opts.dropEmptyMasks) {
       for (const r of results) r.detections = r.detections.filter((d) => !d.mask || !isEmptyMask(d.mask));
     }
     return results;
   }
 
-  private async forward(images: RgbImage[], opts: ResolvedDetectOptions, vocabulary: Vocabulary | undefined) {
+  /** The head's layout for a call: a run-time vocabulary has as many classes as the call's names. */
+  private callLayout(vocabulary: Vocabulary | undefined): HeadLayout {
+    return vocabulary && this.info.layout.kind === 'raw' ? { ...this.info.layout, nc: vocabulary.names.length } : this.info.layout;
+  }
+
+  /**
+   * Letterboxes and runs one batch: on the GPU while GPU preprocessing is on (with `compact`,
+   * a raw head's candidates come back compacted), else lib/image's letterbox on the CPU.
+   */
+  private async forward(images: RgbImage[], opts: ResolvedDetectOptions, vocabulary: Vocabulary | undefined, compact: boolean): Promise<{ outputs: Record<string, Tensor>; geometries: LetterboxGeometry[]; compacted?: CompactedHead }> {
     const [h, w] = opts.imgsz;
     // A static batch larger than the images given is padded with copies of the last image.
     const staticBatch = this.info.dynamicBatch ? undefined : (this.info.batch ?? 1);
     const batchImages = staticBatch && images.length < staticBatch
       ? [...images, ...Array<RgbImage>(staticBatch - images.length).fill(images[images.length - 1]!)]
       : images;
+    if (this.device) {
+      const run = await this.forwardOnDevice(this.device, batchImages, opts, vocabulary, compact);
+      if (run) return run;
+    }
     const sameSize = batchImages.every((im) => im.width === batchImages[0]!.width && im.height === batchImages[0]!.height);
     // `auto` may shrink the canvas, so its size is only known after the geometry: no pooled buffer then
     const pooled = opts.auto && sameSize ? undefined : this.tensorPool.take(this.info.inputDtype, batchImages.length * 3 * h * w);
@@ -273,6 +309,38 @@ export class Model {
       return { outputs, geometries };
     } finally {
       if (pooled) this.tensorPool.give(pooled);
+    }
+  }
+
+  /**
+   * The GPU half of forward(): the same geometry as the CPU letterbox, the embeddings as an
+   * ordinary input. Undefined when 'auto' found the kernels unusable on this first run: the
+   * model then letterboxes on the CPU for good, and says why in info.
+   */
+  private async forwardOnDevice(device: ImageBackend, images: RgbImage[], opts: ResolvedDetectOptions, vocabulary: Vocabulary | undefined, compact: boolean) {
+    const [h, w] = opts.imgsz;
+    const geometries = batchGeometries(images, w, h, { auto: opts.auto, stride: this.info.stride });
+    const { dstWidth, dstHeight } = geometries[0]!;
+    const request = compact ? compactRequest(this.callLayout(vocabulary), opts.decode, dstWidth, dstHeight) : undefined;
+    const inputs = vocabulary ? { [this.info.vocabulary.embeddingsInput!]: this.embeddingsTensor(vocabulary, images.length) } : undefined;
+    try {
+      const run = await device.runImages(images, geometries, {
+        padValue: PAD_VALUE,
+        imageInput: this.info.imageInput,
+        ...(inputs && { inputs }),
+        ...(request && { compact: request }),
+      });
+      this.deviceConfirmed = true;
+      return { outputs: run.outputs, geometries, ...(run.compacted && { compacted: run.compacted }) };
+    } catch (err) {
+      if (!gpuUnavailable(err) || this.deviceConfirmed) throw err;
+      if (this.preprocessChoice === 'gpu') {
+        throw new YoloeTrtError('ERR_BACKEND_UNAVAILABLE', `GPU preprocessing (preprocess 'gpu') cannot run: ${err.message}`, { option: 'preprocess', reason: err.message }, { cause: err });
+      }
+      this.device = undefined;
+      this.info.preprocessing = 'cpu';
+      this.info.preprocessingReason = `GPU preprocessing cannot run (${err.message}); preprocess 'auto' fell back to the CPU letterbox`;
+      return undefined;
     }
   }
 
@@ -408,6 +476,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   };
   const cacheDir = optString('cacheDir', options.cacheDir);
   const precision = optEnum('precision', options.precision, ['fp32', 'fp16', 'int8', 'best'] as const, 'fp16');
+  const preprocess = optEnum('preprocess', options.preprocess, PREPROCESS_CHOICES, 'auto');
   if (cacheDir !== undefined && (backendChoice !== 'tensorrt' || isEngineFile(path))) {
     throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected an ONNX model with backend 'tensorrt' for cacheDir but received ${isEngineFile(path) ? 'an engine file' : `backend '${backendChoice}'`}`, { option: 'cacheDir' });
   }
@@ -423,7 +492,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   if (!opened) throw new YoloeTrtError('ERR_BACKEND', `No backend was opened for ${path}`);
   try {
     const info = resolveModelInfo(path, opened, options, detectLayout);
-    return new Model(info, opened.backend, textEncoder);
+    return new Model(info, opened.backend, textEncoder, { preprocess });
   } catch (err) {
     await opened.backend.dispose();
     throw err;

@@ -3,6 +3,7 @@
  * these and nothing else; keep this file free of logic.
  */
 
+import type { NativeCompactRequest, NativeCompactedHead } from '../binding-tensorrt.js';
 import type { VocabularyInfo } from './vocabulary.js';
 
 // ---------------------------------------------------------------- images
@@ -105,6 +106,13 @@ export interface ModelInfo {
   imageInput: string;
   /** fixed classes, run-time class embeddings, or a prompt-free head (lib/vocabulary.ts) */
   vocabulary: VocabularyInfo;
+  /**
+   * where detect() letterboxes (and compacts raw heads): 'gpu' (TensorRT, native/cuda kernels)
+   * or 'cpu' (lib/image); set by the Model from loadModel's `preprocess` option
+   */
+  preprocessing?: 'gpu' | 'cpu';
+  /** why detect() preprocesses on the CPU of a TensorRT engine (`preprocess: 'auto'` found the GPU path unusable) */
+  preprocessingReason?: string;
 }
 
 // ---------------------------------------------------------------- decoding
@@ -126,6 +134,17 @@ export interface DecodeOptions {
   /** keep only these class ids; default all */
   classes?: number[];
 }
+
+/**
+ * Candidate compaction on the device (TensorRT's decode kernel) for a raw `[B, 4 + nc + nm, N]`
+ * head, and what it returns: the rule of lib/decode/candidates.ts scanRawHead without its maxNms
+ * cap and non-finite filter; image b's candidates are entries [offset(b), offset(b) + counts[b]),
+ * offset(b) = the sum of the counts before it, sorted by (anchor index, classId); candidate a's
+ * k-th mask coefficient sits at `coefficients[(b * nm + k) * N + a]`. One definition, the
+ * addon's (binding-tensorrt.d.ts); lib/ names them here.
+ */
+export type CompactRequest = NativeCompactRequest;
+export type CompactedHead = NativeCompactedHead;
 
 /** A candidate in network-input pixels, before mapping back to the original image. */
 export interface Candidate {

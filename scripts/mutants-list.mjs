@@ -9,6 +9,7 @@ const EVAL = ['test/eval-cocoeval.test.ts', 'test/eval-golden.test.ts', 'test/ev
 const QPARAMS = ['test/quantize.params.test.ts', 'test/quantize.qdq.test.ts'];
 const ENTROPY = ['test/quantize-math.test.ts', 'test/quantize.entropy-golden.test.ts'];
 const ENGINE = ['test/engine-file.test.ts', 'test/tensorrt-backend.test.ts'];
+const GPU_DETECT = ['test/decode.compacted.test.ts', 'test/model.gpu-preprocessing.test.ts'];
 const TRT = ['test/tensorrt-backend.test.ts', 'test/tensorrt-build-options.test.ts', 'test/tensorrt-availability.test.ts'];
 
 export const MUTANTS = [
@@ -51,4 +52,16 @@ export const MUTANTS = [
   { id: 'letterbox-pad-no-offset', file: 'lib/image/letterbox.ts', search: 'const top = center ? pythonRound(dh - 0.1) : 0;', replace: 'const top = center ? pythonRound(dh) : 0;', tests: LETTERBOX, what: 'odd pad split without the -0.1 offset' },
   { id: 'eval-crowd-once', file: 'lib/eval/evaluate-image.ts', search: 'if (gtTaken[gi] && !gtCrowd[gi]) continue;', replace: 'if (gtTaken[gi]) continue;', tests: EVAL, what: 'a crowd ground truth matches only one detection' },
   { id: 'python-repr-quote', file: 'lib/onnx/python-literal.ts', search: `const quote = s.includes("'") && !s.includes('"') ? '"' : "'";`, replace: `const quote = s.includes("'") ? '"' : "'";`, tests: ['test/onnx.python-repr.test.ts'], what: 'double quotes whenever the text holds a single quote' },
+  // ---- issue 10 section 3: GPU preprocessing in detect (compacted candidates, routing)
+  { id: 'compacted-no-cap', file: 'lib/decode/index.ts', search: 'finite(b, capCandidates(compactedCandidates(compacted, b, offsets[b]!), opts.maxNms))', replace: 'finite(b, compactedCandidates(compacted, b, offsets[b]!))', tests: GPU_DETECT, what: 'compacted candidates skip the maxNms cap' },
+  { id: 'compacted-drop-before-cap', file: 'lib/decode/index.ts', search: 'finite(b, capCandidates(compactedCandidates(compacted, b, offsets[b]!), opts.maxNms))', replace: 'capCandidates(finite(b, compactedCandidates(compacted, b, offsets[b]!)), opts.maxNms)', tests: GPU_DETECT, what: 'non-finite candidates dropped before the cap' },
+  { id: 'compacted-no-finite', file: 'lib/decode/index.ts', search: 'suppress(finite(b, capCandidates(compactedCandidates(compacted, b, offsets[b]!), opts.maxNms)), opts)', replace: 'suppress(capCandidates(compactedCandidates(compacted, b, offsets[b]!), opts.maxNms), opts)', tests: GPU_DETECT, what: 'compacted candidates skip the non-finite drop' },
+  { id: 'compacted-coeff-offset', file: 'lib/decode/index.ts', search: 'coefficients![(b * nm + k) * N + a]!', replace: 'coefficients![k * N + a]!', tests: GPU_DETECT, what: 'coefficient block read without the image offset' },
+  { id: 'gpu-no-fallback', file: 'lib/model.ts', search: 'if (!gpuUnavailable(err) || this.deviceConfirmed) throw err;', replace: 'throw err;', tests: GPU_DETECT, what: "preprocess 'auto' never falls back to the CPU" },
+  { id: 'gpu-fallback-any-error', file: 'lib/model.ts', search: 'if (!gpuUnavailable(err) || this.deviceConfirmed) throw err;', replace: 'if (this.deviceConfirmed) throw err;', tests: GPU_DETECT, what: 'any GPU run error falls back to the CPU' },
+  { id: 'gpu-fallback-not-kept', file: 'lib/model.ts', search: '      this.device = undefined;\n', replace: '', tests: GPU_DETECT, what: 'the fallback retries the GPU on every call' },
+  { id: 'gpu-geometry-no-auto', file: 'lib/model.ts', search: 'batchGeometries(images, w, h, { auto: opts.auto, stride: this.info.stride })', replace: 'batchGeometries(images, w, h, { stride: this.info.stride })', tests: GPU_DETECT, what: 'GPU geometry ignores auto' },
+  { id: 'gpu-geometry-swapped', file: 'lib/model.ts', search: 'batchGeometries(images, w, h, { auto: opts.auto, stride: this.info.stride })', replace: 'batchGeometries(images, h, w, { auto: opts.auto, stride: this.info.stride })', tests: GPU_DETECT, what: 'GPU geometry with width and height swapped' },
+  { id: 'gpu-no-batch-padding', file: 'lib/model.ts', search: 'await this.forwardOnDevice(this.device, batchImages, opts, vocabulary, compact);', replace: 'await this.forwardOnDevice(this.device, images, opts, vocabulary, compact);', tests: GPU_DETECT, what: 'static batch not padded on the GPU path' },
+  { id: 'gpu-capacity', file: 'lib/gpu-preprocessing.ts', search: 'Math.min(anchors * layout.nc, MAX_NMS_CANDIDATES) : anchors;', replace: 'Math.min(anchors * layout.nc, MAX_NMS_CANDIDATES) : MAX_NMS_CANDIDATES;', tests: GPU_DETECT, what: 'single-label capacity not one per anchor' },
 ];

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
-import type { NativeEngineHandle, NativeEngineInfo, NativeEngineTensor, NativeOutputTensor, TensorRtBinding, TensorRtProbe } from '../../binding-tensorrt.js';
+import type { NativeEngineHandle, NativeEngineInfo, NativeEngineTensor, NativeImageRun, NativeInputTensor, NativeOutputTensor, TensorRtBinding, TensorRtProbe } from '../../binding-tensorrt.js';
 import { YoloeTrtError } from '../errors.js';
 import { loadAddon, type AddonStatus } from '../native/addon.js';
 import { fromNativeError } from '../native/errors.js';
+import { PAD_VALUE, checkLetterboxImage } from '../image/pack.js';
 import type { LetterboxGeometry, RgbImage, Tensor, TensorInfo } from '../types.js';
-import { optBoolean, optNumber, optObject } from '../validate.js';
-import type { Backend, BackendOptions } from './backend.js';
+import { optBoolean, optNumber, optObject, optString } from '../validate.js';
+import type { BackendOptions, ImageBackend, ImageRun, ImageRunOptions } from './backend.js';
 import { checkEngineCompatibility, engineMetadataRecord, readEngineHeader, type EngineHeader, type RuntimeIdentity } from './engine-file.js';
 
 /** Options of the TensorRT backend (on top of the shared BackendOptions, which it ignores). */
@@ -152,7 +153,7 @@ function toTensor(output: NativeOutputTensor): Tensor {
 }
 
 /** A TensorRT engine behind the Backend interface: tensors in, tensors out, safe to call concurrently. */
-export class TensorRtBackend implements Backend {
+export class TensorRtBackend implements ImageBackend {
   readonly name = 'tensorrt' as const;
   readonly inputs: TensorInfo[];
   readonly outputs: TensorInfo[];
@@ -215,14 +216,7 @@ export class TensorRtBackend implements Backend {
 
   async run(feeds: Record<string, Tensor>, outputNames?: string[]): Promise<Record<string, Tensor>> {
     const handle = this.live();
-    const inputs = Object.entries(feeds).map(([name, tensor]) => {
-      const expected = this.inputs.find((i) => i.name === name);
-      if (!expected) throw new YoloeTrtError('ERR_SHAPE', `The engine has no input '${name}' (inputs: ${this.inputs.map((i) => i.name).join(', ')})`);
-      if (expected.dtype !== tensor.dtype) {
-        throw new YoloeTrtError('ERR_SHAPE', `Input '${name}' must be ${expected.dtype}, got ${tensor.dtype}`);
-      }
-      return { name, dims: tensor.dims, data: tensor.data };
-    });
+    const inputs = this.nativeInputs(feeds);
     let outputs: NativeOutputTensor[];
     try {
       outputs = await this.gate.run(() => this.binding.infer(handle, inputs));
@@ -232,39 +226,71 @@ export class TensorRtBackend implements Backend {
     return this.pick(outputs, outputNames);
   }
 
+  /** Whether the addon has the CUDA letterbox and decode kernels (NVRTC and the GPU are only tried by a run). */
+  gpuPreprocessing(): { usable: boolean; reason?: string } {
+    if (this.info().gpuPreprocessing) return { usable: true };
+    return { usable: false, reason: 'the native addon was built without the CUDA preprocessing kernels (native/cuda)' };
+  }
+
   /**
    * Letterboxes decoded images on the GPU (native/cuda, same bytes as lib/image) straight into
-   * the engine input and runs it: no float tensor crosses from JavaScript.
+   * the engine's image input, feeds `inputs` from host memory, runs the engine and, with
+   * `compact`, brings back only a raw head's candidates (the whole head when an image has more
+   * than `compact.capacity`): no float image tensor crosses from JavaScript.
+   * @throws ERR_BACKEND_UNAVAILABLE when the kernels cannot run here (no NVRTC, unsupported GPU)
    */
-  async runImages(images: RgbImage[], geometries: LetterboxGeometry[], padValue = 114, outputNames?: string[]): Promise<Record<string, Tensor>> {
+  async runImages(images: RgbImage[], geometries: LetterboxGeometry[], options: ImageRunOptions = {}): Promise<ImageRun> {
     const handle = this.live();
-    if (!Array.isArray(images) || images.length === 0 || images.length !== geometries?.length) {
-      throw new YoloeTrtError('ERR_INVALID_OPTION', 'Expected one letterbox geometry per image for runImages');
+    if (!Array.isArray(images) || images.length === 0 || !Array.isArray(geometries) || images.length !== geometries.length) {
+      throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected one letterbox geometry per image for runImages but received ${Array.isArray(images) ? images.length : 'no'} images and ${Array.isArray(geometries) ? geometries.length : 'no'} geometries`);
     }
-    const { dstWidth, dstHeight } = geometries[0];
+    const o = optObject('runImages options', options) as ImageRunOptions;
+    const padValue = optNumber('padValue', o.padValue, PAD_VALUE, 0, 255, { integer: true });
+    const { dstWidth, dstHeight } = geometries[0]!;
     if (!geometries.every((g) => g.dstWidth === dstWidth && g.dstHeight === dstHeight)) {
       throw new YoloeTrtError('ERR_SHAPE', 'All images of a batch must be letterboxed to the same input size');
     }
-    let outputs: NativeOutputTensor[];
+    images.forEach((image, i) => checkLetterboxImage(image, geometries[i]!));
+    const imageInput = optString('imageInput', o.imageInput);
+    if (imageInput !== undefined && !this.inputs.some((i) => i.name === imageInput)) {
+      throw new YoloeTrtError('ERR_SHAPE', `The engine has no input '${imageInput}' (inputs: ${this.inputs.map((i) => i.name).join(', ')})`);
+    }
+    const inputs = this.nativeInputs(o.inputs ?? {});
+    const compact = o.compact;
+    if (compact !== undefined && !this.outputs.some((t) => t.name === compact.output)) {
+      throw new YoloeTrtError('ERR_SHAPE', `The engine has no output '${compact.output}' to compact (outputs: ${this.outputs.map((t) => t.name).join(', ')})`);
+    }
+    let run: NativeImageRun;
     try {
-      outputs = await this.gate.run(() => this.binding.inferImages(handle, {
-        images: images.map((image, i) => ({
-          data: image.data,
-          width: image.width,
-          height: image.height,
-          newWidth: geometries[i].newWidth,
-          newHeight: geometries[i].newHeight,
-          left: geometries[i].left,
-          top: geometries[i].top,
-        })),
+      run = await this.gate.run(() => this.binding.inferImages(handle, {
+        images: images.map((image, i) => {
+          const g = geometries[i]!;
+          return { data: image.data, width: image.width, height: image.height, newWidth: g.newWidth, newHeight: g.newHeight, left: g.left, top: g.top };
+        }),
         inputWidth: dstWidth,
         inputHeight: dstHeight,
         padValue,
+        ...(imageInput !== undefined && { imageInput }),
+        ...(inputs.length > 0 && { inputs }),
+        ...(compact !== undefined && { compact: { ...compact, ...(compact.classes && { classes: [...compact.classes] }) } }),
       }));
     } catch (err) {
       throw fromNativeError(err);
     }
-    return this.pick(outputs, outputNames);
+    const outputs = this.pick(run.outputs);
+    return run.compacted ? { outputs, compacted: run.compacted } : { outputs };
+  }
+
+  /** Feeds as the addon takes them, each checked against the engine's inputs. */
+  private nativeInputs(feeds: Record<string, Tensor>): NativeInputTensor[] {
+    return Object.entries(feeds).map(([name, tensor]) => {
+      const expected = this.inputs.find((i) => i.name === name);
+      if (!expected) throw new YoloeTrtError('ERR_SHAPE', `The engine has no input '${name}' (inputs: ${this.inputs.map((i) => i.name).join(', ')})`);
+      if (expected.dtype !== tensor.dtype) {
+        throw new YoloeTrtError('ERR_SHAPE', `Input '${name}' must be ${expected.dtype}, got ${tensor.dtype}`);
+      }
+      return { name, dims: tensor.dims, data: tensor.data };
+    });
   }
 
   private pick(outputs: NativeOutputTensor[], outputNames?: string[]): Record<string, Tensor> {

@@ -1,8 +1,9 @@
 import { YoloeTrtError, invalidOption } from '../errors.js';
 import { fromHalfArray } from '../image/fp16.js';
-import type { Candidate, DecodeOptions, Detection, HeadLayout, ImageResult, LetterboxGeometry, Tensor } from '../types.js';
+import type { Candidate, CompactedHead, DecodeOptions, Detection, HeadLayout, ImageResult, LetterboxGeometry, Tensor } from '../types.js';
 import { scaleBoxToOriginal } from './boxes.js';
-import { scanRawHead } from './candidates.js';
+import { capCandidates, scanRawHead } from './candidates.js';
+import { compactedCandidates, compactedOffsets } from './compacted.js';
 import { scanEnd2End } from './end2end.js';
 import { RegionMask, assembleMasksCompact } from './masks.js';
 import { nativeAssembleMasksCompact, nativeNms, nativeScanRawHead, useNativeKernels } from '../native/kernels.js';
@@ -12,6 +13,7 @@ import { dropNonFinite } from './finite.js';
 export { detectLayout, type LayoutHints } from './layout.js';
 export { resolveDecodeOptions, DEFAULT_DECODE_OPTIONS, MAX_NMS_CANDIDATES } from './options.js';
 export { scanRawHead, capCandidates, TopCandidates } from './candidates.js';
+export { compactedCandidates, compactedOffsets } from './compacted.js';
 export { nms, CLASS_OFFSET } from './nms.js';
 export { scanEnd2End } from './end2end.js';
 export { scaleBoxToOriginal, scaleXyxyToOriginal } from './boxes.js';
@@ -45,6 +47,15 @@ function tensorOf(outputs: Record<string, Tensor>, name: string): Tensor {
   return t;
 }
 
+/** The head output as float32, checked to be rank 3 with a row per image. */
+function readHead(outputs: Record<string, Tensor>, name: string, images: number): { head: Float32Array; dims: number[]; d1: number; d2: number } {
+  const t = tensorOf(outputs, name);
+  const dims = t.dims;
+  if (dims.length !== 3) throw shapeError(name, dims, 'a rank-3 head');
+  if (images > dims[0]!) throw shapeError(name, dims, `a batch of at least ${images} images`);
+  return { head: asFloat32(t, name), dims, d1: dims[1]!, d2: dims[2]! };
+}
+
 /**
  * Turns a batch of head outputs into per-image detections in original-image pixels: candidates
  * (raw heads: threshold + NMS; end-to-end heads: threshold only), boxes mapped back through each
@@ -53,6 +64,10 @@ function tensorOf(outputs: Record<string, Tensor>, name: string): Tensor {
  * `geometries[b]` is image b's letterbox; a batch may hold more rows than images (padding).
  * Detections come best first (NMS order) for raw heads, row order for end-to-end heads;
  * `label = names[classId] ?? 'class<id>'`.
+ *
+ * `compacted`: a raw head's candidates as the device kept them (TensorRT's decode kernel), in
+ * place of the head in `outputs` (which then need only the protos): they go through the same
+ * maxNms cap, non-finite drop, NMS and masks, so the result equals decoding the full head.
  * @example decodeBatch({ output0 }, layout, [geometry], names, resolveDecodeOptions({ conf: 0.4 }))
  */
 export function decodeBatch(
@@ -61,13 +76,11 @@ export function decodeBatch(
   geometries: LetterboxGeometry[],
   names: string[],
   opts: DecodeBatchOptions,
+  compacted?: CompactedHead,
 ): ImageResult[] {
-  const headTensor = tensorOf(outputs, layout.output);
-  const dims = headTensor.dims;
-  if (dims.length !== 3) throw shapeError(layout.output, dims, 'a rank-3 head');
-  const head = asFloat32(headTensor, layout.output);
-  const [batch, d1, d2] = dims;
-  if (geometries.length > batch) throw shapeError(layout.output, dims, `a batch of at least ${geometries.length} images`);
+  if (compacted !== undefined && (layout.kind !== 'raw' || layout.transposed || compacted.output !== layout.output)) {
+    throw new YoloeTrtError('ERR_SHAPE', `Compacted candidates of ${compacted.output} do not match the head ${layout.output} (compaction reads raw [B, 4 + nc + nm, N] heads only)`, { output: compacted.output });
+  }
 
   const wantMasks = opts.masks ?? layout.protos !== undefined;
   if (wantMasks && layout.protos === undefined) throw invalidOption('masks', 'false (this model has no mask prototypes)', opts.masks);
@@ -99,7 +112,16 @@ export function decodeBatch(
     nonFinite[b] = (nonFinite[b] ?? 0) + dropped;
     return kept;
   };
-  if (layout.kind === 'raw') {
+  if (compacted !== undefined) {
+    // the device applied scanRawHead's rule but not its maxNms cap: the cap acts here, before the non-finite drop as there
+    const nm = layout.nm;
+    const offsets = compactedOffsets(compacted, layout.kind === 'raw' ? layout.nc : 0, protos !== undefined ? nm : 0, geometries.length);
+    const N = compacted.anchors;
+    const coefficients = compacted.coefficients;
+    scan = (b) => suppress(finite(b, capCandidates(compactedCandidates(compacted, b, offsets[b]!), opts.maxNms)), opts);
+    coeffAt = (b, a, k) => coefficients![(b * nm + k) * N + a]!;
+  } else if (layout.kind === 'raw') {
+    const { head, dims, d1, d2 } = readHead(outputs, layout.output, geometries.length);
     const channels = layout.transposed ? d2 : d1;
     const anchors = layout.transposed ? d1 : d2;
     if (channels !== 4 + layout.nc + layout.nm) throw shapeError(layout.output, dims, `${4 + layout.nc + layout.nm} channels (4 + ${layout.nc} classes + ${layout.nm} mask coefficients)`);
@@ -109,6 +131,7 @@ export function decodeBatch(
       ? (b, a, k) => head[(b * anchors + a) * channels + first + k]
       : (b, a, k) => head[(b * channels + first + k) * anchors + a];
   } else {
+    const { head, dims, d1, d2 } = readHead(outputs, layout.output, geometries.length);
     if (d2 !== 6 + layout.nm) throw shapeError(layout.output, dims, `[B, K, ${6 + layout.nm}] end-to-end rows`);
     scan = (b) => finite(b, scanEnd2End(head, b, d1, d2, layout.nm, opts));
     coeffAt = (b, row, k) => head[(b * d1 + row) * d2 + 6 + k];

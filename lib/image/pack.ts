@@ -23,7 +23,8 @@ export interface PreprocessOptions extends LetterboxOptions, PackOptions {
   out?: Float32Array | Uint16Array;
 }
 
-function checkImage(img: RgbImage, geom: LetterboxGeometry): void {
+/** An RgbImage of the size its letterbox geometry was computed for, holding w * h * 3 bytes. */
+export function checkLetterboxImage(img: RgbImage, geom: LetterboxGeometry): void {
   if (!img || !(img.data instanceof Uint8Array)) throw invalidOption('image', 'an RgbImage with a Uint8Array', img);
   if (img.width !== geom.srcWidth || img.height !== geom.srcHeight) {
     throw new YoloeTrtError(
@@ -48,7 +49,7 @@ function resizedContent(img: RgbImage, geom: LetterboxGeometry): Uint8Array {
  * @example const u8 = letterboxU8(img, letterboxGeometry(img.width, img.height, 640, 640));
  */
 export function letterboxU8(img: RgbImage, geom: LetterboxGeometry, opts?: PackOptions): Uint8Array {
-  checkImage(img, geom);
+  checkLetterboxImage(img, geom);
   const pad = optNumber('padValue', optObject('pack options', opts).padValue, PAD_VALUE, 0, 255, { integer: true });
   const { dstWidth: W, dstHeight: H, newWidth: nw, newHeight: nh, left, top } = geom;
   const out = new Uint8Array(W * H * 3).fill(pad);
@@ -70,7 +71,7 @@ export function letterboxU8(img: RgbImage, geom: LetterboxGeometry, opts?: PackO
  * letterboxInto(img, g, t);
  */
 export function letterboxInto(img: RgbImage, geom: LetterboxGeometry, out: Float32Array | Uint16Array, offset = 0, opts?: PackOptions): void {
-  checkImage(img, geom);
+  checkLetterboxImage(img, geom);
   const pad = optNumber('padValue', optObject('pack options', opts).padValue, PAD_VALUE, 0, 255, { integer: true });
   const { dstWidth: W, dstHeight: H, newWidth: nw, newHeight: nh, left, top } = geom;
   const plane = W * H;
@@ -123,6 +124,22 @@ function packPlanes<T extends Float32Array | Uint16Array>(
 }
 
 /**
+ * The letterbox of every image of one batch tensor, as preprocess() lays them out (and the GPU
+ * letterbox of the TensorRT backend too): `auto` shrinks the canvas only when all images have
+ * the same size, as in Ultralytics' predictor (a batch tensor needs one shape).
+ */
+export function batchGeometries(images: RgbImage[], dstW: number, dstH: number, opts: LetterboxOptions = {}): LetterboxGeometry[] {
+  if (!Array.isArray(images) || images.length === 0) throw invalidOption('images', 'a non-empty array of RgbImage', images);
+  const first = images[0];
+  const sameSize = images.every((im) => im && im.width === first.width && im.height === first.height);
+  const geomOpts: LetterboxOptions = { auto: (opts.auto ?? false) && sameSize, stride: opts.stride, scaleUp: opts.scaleUp, center: opts.center };
+  return images.map((im) => {
+    if (!im || typeof im !== 'object') throw invalidOption('images', 'an array of RgbImage', im);
+    return letterboxGeometry(im.width, im.height, dstW, dstH, geomOpts);
+  });
+}
+
+/**
  * THE preprocessing of yoloe-trt, shared by inference, calibration and evaluation: every
  * image is letterboxed into a `dstHeight x dstWidth` canvas exactly as Ultralytics `LetterBox`
  * does and packed into one `[B, 3, H, W]` tensor.
@@ -148,13 +165,7 @@ export function preprocess(
   if (!Array.isArray(images) || images.length === 0) throw invalidOption('images', 'a non-empty array of RgbImage', images);
   const type = optEnum('dtype', dtype, ['float32', 'float16'] as const, 'float32');
   const o = optObject('preprocess options', opts) as PreprocessOptions;
-  const first = images[0];
-  const sameSize = images.every((im) => im && im.width === first.width && im.height === first.height);
-  const geomOpts: LetterboxOptions = { auto: (o.auto ?? false) && sameSize, stride: o.stride, scaleUp: o.scaleUp, center: o.center };
-  const geometries = images.map((im) => {
-    if (!im || typeof im !== 'object') throw invalidOption('images', 'an array of RgbImage', im);
-    return letterboxGeometry(im.width, im.height, dstW, dstH, geomOpts);
-  });
+  const geometries = batchGeometries(images, dstW, dstH, o);
   const H = geometries[0].dstHeight;
   const W = geometries[0].dstWidth;
   const size = 3 * H * W;
