@@ -260,7 +260,7 @@ export class TensorRtBackend implements Backend {
         inputWidth: dstWidth,
         inputHeight: dstHeight,
         padValue,
-      }));
+      })).then((run) => run.outputs);
     } catch (err) {
       throw fromNativeError(err);
     }
