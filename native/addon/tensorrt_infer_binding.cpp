@@ -271,12 +271,13 @@ Napi::Value InferImages(const Napi::CallbackInfo& info) {
     if (!request.Get("inputs").IsUndefined()) {
       std::vector<std::string> dtypes;
       batch.inputs = readInputTensors(env, request.Get("inputs"), "inputs", pins, &dtypes);
+      // Unnamed, the image input is the engine's only one (Engine::inferImages refuses the rest).
       std::string imageInput = batch.imageInput;
-      if (imageInput.empty()) {
-        for (const auto& tensor : engine->tensors()) {
-          if (tensor.isInput && imageInput.empty()) imageInput = tensor.name;
-        }
+      size_t engineInputs = 0;
+      for (const auto& tensor : engine->tensors()) {
+        if (tensor.isInput && engineInputs++ == 0 && batch.imageInput.empty()) imageInput = tensor.name;
       }
+      if (batch.imageInput.empty() && engineInputs != 1) imageInput.clear();
       checkOtherInputs(env, *engine, imageInput, batch.inputs, dtypes);
     }
     if (!request.Get("compact").IsUndefined()) {

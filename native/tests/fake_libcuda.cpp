@@ -3,7 +3,7 @@
 // memcpy (done at once, which keeps stream order), streams / events / contexts are recorded
 // objects, graph capture is refused (CUDA_ERROR_NOT_SUPPORTED) and recorded; kernel modules and
 // launches are refused too unless YOLOE_FAKE_KERNELS=1, when a launch runs the generated kernel
-// source built for the host (../kernel_emulation.h) on the fake device memory, whatever image
+// source built for the host (../kernel_emulation.h), threads last to first, on the fake device memory, whatever image
 // cuModuleLoadData is given (the fake NVRTC's, fake_libnvrtc.cpp).
 // It enforces that memory is freed with its own device's context current. Built three times
 // (native/tests/CMakeLists.txt): fake-cuda/ for the TensorRT contract double, fakecuda/ (a Jetson
@@ -298,7 +298,8 @@ FAKE_API CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigne
   }
   yoloe_fake::call("cuLaunchKernel " + f->name);
   const yoloe::cuda::LaunchShape shape{gx, gy, gz, bx, by, bz};
-  return yoloe_test::emulateLaunch(f->name, shape, params) ? kCudaSuccess : kCudaErrorInvalidValue;
+  // last thread first: the GPU gives no order, so code that relies on one fails the tests
+  return yoloe_test::emulateLaunch(f->name, shape, params, true) ? kCudaSuccess : kCudaErrorInvalidValue;
 }
 #else
 FAKE_API CUresult cuModuleLoadData(CUmodule*, const void*) {
