@@ -135,6 +135,25 @@ describe('GPU compaction equals the CPU scan of the same head', () => {
     expect(Buffer.from((over.outputs[0].data as Float32Array).buffer).equals(Buffer.from(head.buffer))).toBe(true);
   });
 
+  it('an integrated GPU (zero-copy: the head is read in place)', async () => {
+    process.env.YOLOE_FAKE_INTEGRATED = '1';
+    try {
+      const handle = await trt.loadEngine(segPlan('float32', head));
+      try {
+        expect(trt.engineInfo(handle).zeroCopy).toBe(true);
+        const r = await trt.inferImages(handle, imageBatch(images, SIZE, { compact: base }));
+        for (let b = 0; b < 2; b++) expect(compactedOf(r, b)).toEqual(cpuScan(head, b, base));
+        expectSameFloats(r.compacted!.coefficients, coefficientRows(head, 2, NC, NM, ANCHORS));
+        expect(r.outputs.map((o) => o.name)).toEqual(['output1']);
+      } finally {
+        trt.releaseEngine(handle);
+      }
+    } finally {
+      delete process.env.YOLOE_FAKE_INTEGRATED;
+    }
+    expect(violations()).toEqual([]);
+  });
+
   it('a detection head (nm 0) has no coefficient block', async () => {
     const det = new Float32Array(2 * (4 + NC) * ANCHORS);
     for (let b = 0; b < 2; b++) det.set(head.subarray(b * CHANNELS * ANCHORS, (b * CHANNELS + 4 + NC) * ANCHORS), b * (4 + NC) * ANCHORS);
