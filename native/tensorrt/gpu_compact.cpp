@@ -1,6 +1,7 @@
 #include "gpu_compact.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 #include "core/half_element.h"
@@ -59,6 +60,9 @@ void checkCompactHead(const CompactRequest& request, const std::vector<int64_t>&
   if (dims.size() != 3 || dims[1] != channels) {
     throw BackendError(kErrShape, "GPU compaction needs a raw [B, 4 + nc + nm, N] = [B, " + std::to_string(channels) +
                                       ", N] head (not transposed); '" + request.output + "' is " + dimsText(dims));
+  }
+  if (dims[2] > INT32_MAX) {  // the kernel indexes anchors with int
+    throw BackendError(kErrShape, "GPU compaction: head '" + request.output + "' " + dimsText(dims) + " has too many anchors");
   }
   for (int c : request.classes) {
     if (c < 0 || c >= request.nc) {
