@@ -5,7 +5,6 @@
 //   text      prompt -> embedding latency (cold, uncached, cached; K = 1, 80) and tokenizer throughput
 //   vocab     run-time vocabulary detect latency (K = 2, 80, 1203 vs the fused graph), prompt-free decode cost and memory
 //   stream    1080p H.264 -> results: fps with and without tracking, time share per stage
-//   tensorrt [engine]  GPU: end-to-end latency against enqueueV3 alone (host letterbox, GPU letterbox, + GPU compaction)
 //   stream-live [seconds]  a live source faster than the model for 10 minutes: memory, drops, latency (only when named)
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -21,7 +20,6 @@ const benches = {
   text: async () => (await import('./text.mjs')).benchText(),
   vocab: async () => (await import('./vocab.mjs')).benchVocab(),
   stream: async () => (await import('./stream.mjs')).benchStream(),
-  tensorrt: async () => (await import('./tensorrt.mjs')).benchTensorRt(process.argv[3]),
   'stream-live': async () => (await import('./stream.mjs')).benchStreamLive(Number(process.argv[3] ?? 600)),
 };
 const explicitOnly = new Set(['stream-live']);
