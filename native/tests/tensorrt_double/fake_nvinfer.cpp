@@ -193,6 +193,9 @@ std::string writePlan(const Plan& plan) {
     text += "\n";
   }
   if (plan.dla >= 0) text += "dla " + std::to_string(plan.dla) + "\n";
+  // a .fakenet's data / dump directives stay with the engine built from it
+  for (const auto& [name, file] : plan.data) text += "data " + name + " " + file + "\n";
+  for (const auto& [name, file] : plan.dumps) text += "dump " + name + " " + file + "\n";
   text += "flags" + plan.flags + "\n";
   return text;
 }
@@ -626,6 +629,7 @@ class FakeNetwork final : public INetworkDefinition, public apiv::StubVNetworkDe
   std::map<std::string, std::unique_ptr<FakeTensor>> intermediates;
   std::vector<std::unique_ptr<FakeLayer>> layers;
   bool parsed = false;
+  std::map<std::string, std::string> data, dumps;  // the .fakenet's directives, carried into the plan
 };
 
 class FakeProfile final : public IOptimizationProfile, public apiv::StubVOptimizationProfile {
@@ -843,6 +847,8 @@ class FakeBuilder final : public IBuilder, public apiv::StubVBuilder {
     if (config.has(BuilderFlag::kVERSION_COMPATIBLE)) plan.flags += " version-compatible";
     if (config.hardwareAmperePlus) plan.flags += " ampere+";
     plan.dla = config.dla;
+    plan.data = network.data;
+    plan.dumps = network.dumps;
     call("buildSerializedNetwork" + plan.flags);
     return new FakeHostMemory(writePlan(plan));
   }
@@ -882,6 +888,8 @@ class FakeParser final : public nvonnxparser::StubIParser {
       network_.outputTensors.back()->networkOutput = true;
     }
     readLayers(text.str());
+    network_.data = plan.data;
+    network_.dumps = plan.dumps;
     network_.parsed = true;
     return true;
   }
