@@ -154,6 +154,37 @@ describe('GPU compaction equals the CPU scan of the same head', () => {
     expect(violations()).toEqual([]);
   });
 
+  it('concurrent runs on a dynamic-batch engine: each slot compacts with its own buffers', async () => {
+    const plan = writePlan(
+      [
+        { name: 'images', io: 'input', dims: [-1, 3, SIZE, SIZE], min: [1, 3, SIZE, SIZE], opt: [2, 3, SIZE, SIZE], max: [4, 3, SIZE, SIZE] },
+        { name: 'output0', io: 'output', dims: [-1, CHANNELS, ANCHORS] },
+        { name: 'output1', io: 'output', dims: [-1, NM, 80, 80] },
+      ],
+      `data output0 ${dataFile(head)}\ndata output1 ${dataFile(protos)}\n`,
+    );
+    const requests: NativeCompactRequest[] = [
+      base,
+      { ...base, multiLabel: true, conf: 0.05, capacity: 20000 },
+      { ...base, classes: [5, 27], conf: 0.1 },
+      { ...base, multiLabel: true, conf: 0.01, classes: [2, 0], capacity: 20000 },
+    ];
+    process.env.YOLOE_FAKE_ENQUEUE_MS = '30'; // the runs overlap on the two slots
+    const handle = await trt.loadEngine(plan, { maxContexts: 2 });
+    try {
+      const runs = await Promise.all(requests.map((request) => trt.inferImages(handle, imageBatch(images, SIZE, { compact: request }))));
+      runs.forEach((r, i) => {
+        for (let b = 0; b < 2; b++) expect(compactedOf(r, b)).toEqual(cpuScan(head, b, requests[i]));
+        expectSameFloats(r.compacted!.coefficients, coefficientRows(head, 2, NC, NM, ANCHORS));
+      });
+      expect(trt.engineInfo(handle).stats.contexts).toBe(2);
+    } finally {
+      delete process.env.YOLOE_FAKE_ENQUEUE_MS;
+      trt.releaseEngine(handle);
+    }
+    expect(violations()).toEqual([]);
+  });
+
   it('a detection head (nm 0) has no coefficient block', async () => {
     const det = new Float32Array(2 * (4 + NC) * ANCHORS);
     for (let b = 0; b < 2; b++) det.set(head.subarray(b * CHANNELS * ANCHORS, (b * CHANNELS + 4 + NC) * ANCHORS), b * (4 + NC) * ANCHORS);
