@@ -158,8 +158,10 @@ export interface NativeEngineInfo {
   stats: {
     contexts: number; contextFailures: number; runs: number; graphReplays: number; graphsDisabled: boolean;
     /**
-     * with loadEngine({ profile: true }) only: wall-clock ms summed over runs per phase, each phase
-     * ended by a stream synchronize (so phases do not overlap; a benchmark mode, not for production)
+     * with loadEngine({ profile: true }) only: wall-clock ms summed over inferImages runs per phase,
+     * each phase ended by a stream synchronize (so phases do not overlap; a benchmark mode, not for
+     * production). upload: other inputs and pixels to the device; compact: the decode kernel and the
+     * counts' copy back; download: outputs, candidates and coefficient rows
      */
     phases?: { runs: number; upload: number; letterbox: number; enqueue: number; compact: number; download: number };
   };
@@ -185,21 +187,22 @@ export interface NativeOutputTensor {
  * those candidates (plus the head's mask-coefficient rows, when nm > 0) are copied back.
  */
 export interface NativeCompactRequest {
-  /** the head output's name */
+  /** the head output's name (ERR_SHAPE when the engine has no such output, or it is not [B, 4 + nc + nm, N] float32/float16) */
   output: string;
+  /** integer 1 .. 1048576 */
   nc: number;
-  /** mask coefficients per anchor (0 for a detection head) */
+  /** mask coefficients per anchor (0 for a detection head), integer 0 .. 4096 */
   nm: number;
-  /** strict > */
+  /** strict >, any finite number */
   conf: number;
   multiLabel: boolean;
-  /** the class filter (ids to keep); default every class */
+  /** the class filter (ids to keep, each an integer in [0, nc): others are ERR_INVALID_OPTION); default every class */
   classes?: number[];
-  /** candidate slots per image; when an image has more, the whole head comes back instead (`compacted` absent) */
+  /** candidate slots per image, integer 1 .. 4194304; when an image has more, the whole head comes back instead (`compacted` absent) */
   capacity: number;
 }
 
-/** What compaction returned: candidates of image b are entries [offsets[b], offsets[b] + counts[b]). */
+/** What compaction returned: candidates of image b are entries [o, o + counts[b]) with o = counts[0] + ... + counts[b - 1]. */
 export interface NativeCompactedHead {
   output: string;
   /** N of the head this run (data-dependent heads vary) */
@@ -224,7 +227,7 @@ export interface NativeImageRun {
 export interface NativeImageBatch {
   /** the image input's name; default the engine's only input */
   imageInput?: string;
-  /** the engine's other inputs (e.g. class_embeddings), from host memory as in infer() */
+  /** the engine's other inputs (e.g. class_embeddings), from host memory as in infer(): each exactly once, of the engine's dtype and size */
   inputs?: NativeInputTensor[];
   /** compact the head on the GPU instead of copying it back */
   compact?: NativeCompactRequest;

@@ -1,5 +1,7 @@
 #include "tensorrt_binding_values.h"
 
+#include <cmath>
+
 #include "args.h"
 #include "errors.h"
 #include "tensorrt/errors.h"
@@ -50,6 +52,15 @@ int64_t readInteger(Napi::Env env, Napi::Object object, const char* key, int64_t
                                            std::to_string(max) + " for " + key + " but received " + describe(value));
   }
   return static_cast<int64_t>(number);
+}
+
+double readFiniteNumber(Napi::Env env, Napi::Object object, const char* key, double dflt) {
+  Napi::Value value = object.Get(key);
+  if (value.IsUndefined()) return dflt;
+  if (!value.IsNumber() || !std::isfinite(value.As<Napi::Number>().DoubleValue())) {
+    throwCoded(env, kErrInvalidOption, std::string("Expected a finite number for ") + key + " but received " + describe(value));
+  }
+  return value.As<Napi::Number>().DoubleValue();
 }
 
 bool readBoolean(Napi::Env env, Napi::Object object, const char* key, bool dflt) {

@@ -17,6 +17,8 @@ Napi::Array numberArray(Napi::Env env, const std::vector<int64_t>& values);
 std::string stringArg(const Napi::CallbackInfo& info, size_t index, const char* name);
 std::string readString(Napi::Env env, Napi::Object object, const char* key, const std::string& dflt, bool required);
 int64_t readInteger(Napi::Env env, Napi::Object object, const char* key, int64_t min, int64_t max, int64_t dflt);
+// A finite number (NaN and infinities are refused).
+double readFiniteNumber(Napi::Env env, Napi::Object object, const char* key, double dflt);
 bool readBoolean(Napi::Env env, Napi::Object object, const char* key, bool dflt);
 Napi::Object readObject(Napi::Env env, Napi::Value value, const std::string& what);
 std::vector<int64_t> readDims(Napi::Env env, Napi::Value value, const std::string& what, int64_t min);

@@ -89,7 +89,7 @@ class LoadJob : public Job {
 
 }  // namespace
 
-// loadEngine(pathOrPlan, { device, maxContexts, cudaGraphs, dlaCore, planOffset }) -> Promise<handle>
+// loadEngine(pathOrPlan, { device, maxContexts, cudaGraphs, dlaCore, planOffset, hostCodeAllowed, profile }) -> Promise<handle>
 Napi::Value LoadEngine(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
@@ -102,6 +102,7 @@ Napi::Value LoadEngine(const Napi::CallbackInfo& info) {
       options.cudaGraphs = readBoolean(env, object, "cudaGraphs", true);
       options.dlaCore = static_cast<int>(readInteger(env, object, "dlaCore", -1, 15, -1));
       options.hostCodeAllowed = readBoolean(env, object, "hostCodeAllowed", false);
+      options.profile = readBoolean(env, object, "profile", false);
       planOffset = readInteger(env, object, "planOffset", 0, int64_t{1} << 50, -1);
     }
     if (info.Length() > 0 && info[0].IsString()) {
@@ -149,6 +150,16 @@ Napi::Value EngineInfo(const Napi::CallbackInfo& info) {
     statsOut.Set("runs", static_cast<double>(stats.runs));
     statsOut.Set("graphReplays", static_cast<double>(stats.graphReplays));
     statsOut.Set("graphsDisabled", stats.graphsDisabled);
+    if (stats.profiled) {
+      Napi::Object phases = Napi::Object::New(env);
+      phases.Set("runs", static_cast<double>(stats.phases.runs));
+      phases.Set("upload", stats.phases.upload);
+      phases.Set("letterbox", stats.phases.letterbox);
+      phases.Set("enqueue", stats.phases.enqueue);
+      phases.Set("compact", stats.phases.compact);
+      phases.Set("download", stats.phases.download);
+      statsOut.Set("phases", phases);
+    }
     out.Set("stats", statsOut);
     return out;
   });

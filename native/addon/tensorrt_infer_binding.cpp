@@ -2,6 +2,7 @@
 
 #if defined(YOLOE_WITH_TENSORRT)
 
+#include <cmath>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -39,14 +40,46 @@ Napi::Value outputTensor(Napi::Env env, const HostOutput& output) {
   return out;
 }
 
+template <typename Array, typename T>
+Napi::Value typedCopy(Napi::Env env, const std::vector<T>& values) {
+  Array array = Array::New(env, values.size());
+  if (!values.empty()) std::memcpy(array.Data(), values.data(), values.size() * sizeof(T));
+  return array;
+}
+
+Napi::Value compactedHead(Napi::Env env, const CompactedHead& head, bool withCoefficients) {
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("output", head.output);
+  out.Set("anchors", static_cast<double>(head.anchors));
+  Napi::Array counts = Napi::Array::New(env, head.counts.size());
+  for (size_t i = 0; i < head.counts.size(); ++i) counts.Set(static_cast<uint32_t>(i), head.counts[i]);
+  out.Set("counts", counts);
+  out.Set("boxes", typedCopy<Napi::Float32Array>(env, head.boxes));
+  out.Set("classIds", typedCopy<Napi::Int32Array>(env, head.classIds));
+  out.Set("indices", typedCopy<Napi::Int32Array>(env, head.indices));
+  if (withCoefficients) out.Set("coefficients", typedCopy<Napi::Float32Array>(env, head.coefficients));
+  return out;
+}
+
+Napi::Array outputList(Napi::Env env, const std::vector<HostOutput>& outputs) {
+  Napi::Array out = Napi::Array::New(env, outputs.size());
+  for (size_t i = 0; i < outputs.size(); ++i) out.Set(static_cast<uint32_t>(i), outputTensor(env, outputs[i]));
+  return out;
+}
+
 class InferJob : public Job {
  public:
   InferJob(std::shared_ptr<Engine> engine, std::vector<HostInput> inputs) : engine_(std::move(engine)), inputs_(std::move(inputs)) {}
   InferJob(std::shared_ptr<Engine> engine, ImageBatch batch) : engine_(std::move(engine)), batch_(std::move(batch)), images_(true) {}
-  void execute() override { outputs_ = images_ ? engine_->inferImages(batch_) : engine_->infer(inputs_); }
+  void execute() override {
+    if (images_) run_ = engine_->inferImages(batch_);
+    else run_.outputs = engine_->infer(inputs_);
+  }
   Napi::Value result(Napi::Env env) override {
-    Napi::Array out = Napi::Array::New(env, outputs_.size());
-    for (size_t i = 0; i < outputs_.size(); ++i) out.Set(static_cast<uint32_t>(i), outputTensor(env, outputs_[i]));
+    if (!images_) return outputList(env, run_.outputs);
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("outputs", outputList(env, run_.outputs));
+    if (run_.compacted) out.Set("compacted", compactedHead(env, run_.head, batch_.request.nm > 0));
     return out;
   }
 
@@ -55,9 +88,117 @@ class InferJob : public Job {
   std::vector<HostInput> inputs_;
   ImageBatch batch_;
   bool images_ = false;
-  std::vector<HostOutput> outputs_;
+  ImageRun run_;
 };
 
+// The lib/types.ts dtype a typed array carries (Uint16Array = fp16 bits, Uint8Array = uint8 / bool).
+std::string dtypeOf(const Napi::TypedArray& array) {
+  switch (array.TypedArrayType()) {
+    case napi_float32_array: return "float32";
+    case napi_uint16_array: return "float16";
+    case napi_int8_array: return "int8";
+    case napi_uint8_array: return "uint8";
+    case napi_int32_array: return "int32";
+    case napi_bigint64_array: return "int64";
+    default: return "";
+  }
+}
+
+// [{ name, dims, data }] -> HostInputs (the arrays pinned for the job); dtype of each in `dtypes`.
+std::vector<HostInput> readInputTensors(Napi::Env env, Napi::Value value, const std::string& what, std::vector<Napi::Value>& pins,
+                                        std::vector<std::string>* dtypes) {
+  if (!value.IsArray()) throwCoded(env, kErrInvalidOption, "Expected an array of input tensors for " + what + " but received " + describe(value));
+  Napi::Array list = value.As<Napi::Array>();
+  std::vector<HostInput> inputs;
+  for (uint32_t i = 0; i < list.Length(); ++i) {
+    const std::string item = what + "[" + std::to_string(i) + "]";
+    Napi::Object entry = readObject(env, list.Get(i), item);
+    HostInput input;
+    input.name = readString(env, entry, "name", "", true);
+    input.dims = readDims(env, entry.Get("dims"), item + ".dims", 0);
+    Napi::Value data = entry.Get("data");
+    if (!data.IsTypedArray()) throwCoded(env, kErrInvalidOption, "Expected a typed array for " + item + ".data but received " + describe(data));
+    Napi::TypedArray array = data.As<Napi::TypedArray>();
+    input.data = dataOf<uint8_t>(array);
+    input.bytes = array.ByteLength();
+    if (dtypes != nullptr) dtypes->push_back(dtypeOf(array));
+    inputs.push_back(std::move(input));
+    pins.push_back(array);
+  }
+  return inputs;
+}
+
+// The engine's other inputs of inferImages: known names, not the image input, the engine's dtype.
+void checkOtherInputs(Napi::Env env, const Engine& engine, const std::string& imageInput, const std::vector<HostInput>& inputs,
+                      const std::vector<std::string>& dtypes) {
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const TensorDescription* match = nullptr;
+    for (const auto& tensor : engine.tensors()) {
+      if (tensor.isInput && tensor.name == inputs[i].name) match = &tensor;
+    }
+    const std::string what = "inputs[" + std::to_string(i) + "]";
+    if (match == nullptr) throwCoded(env, kErrShape, "The engine has no input named '" + inputs[i].name + "' (" + what + ")");
+    if (match->name == imageInput) {
+      throwCoded(env, kErrInvalidOption, "Expected the engine's other inputs for " + what + " but received the image input '" + imageInput + "'");
+    }
+    if (match->dtype != dtypes[i] && !(match->dtype == "bool" && dtypes[i] == "uint8")) {
+      throwCoded(env, kErrShape, "Input '" + match->name + "' must be " + match->dtype + ", got " +
+                                     (dtypes[i].empty() ? std::string("an unsupported typed array") : dtypes[i]));
+    }
+  }
+}
+
+int64_t compactInteger(Napi::Env env, Napi::Object object, const char* key, int64_t min, int64_t max, bool required, int64_t dflt) {
+  Napi::Value value = object.Get(key);
+  if (value.IsUndefined() && !required) return dflt;
+  const double number = value.IsNumber() ? value.As<Napi::Number>().DoubleValue() : -1e300;
+  if (!value.IsNumber() || !std::isfinite(number) || number != std::floor(number) || number < static_cast<double>(min) ||
+      number > static_cast<double>(max)) {
+    throwCoded(env, kErrInvalidOption, "Expected an integer between " + std::to_string(min) + " and " + std::to_string(max) +
+                                           " for compact." + key + " but received " + describe(value));
+  }
+  return static_cast<int64_t>(number);
+}
+
+// Most candidate slots per image one request may ask for (28 bytes each on the device).
+constexpr int64_t kMaxCompactCapacity = int64_t{1} << 22;
+
+CompactRequest readCompactRequest(Napi::Env env, Napi::Value value) {
+  Napi::Object object = readObject(env, value, "compact");
+  CompactRequest r;
+  Napi::Value output = object.Get("output");
+  if (!output.IsString() || output.As<Napi::String>().Utf8Value().empty()) {
+    throwCoded(env, kErrInvalidOption, "Expected a non-empty output name for compact.output but received " + describe(output));
+  }
+  r.output = output.As<Napi::String>().Utf8Value();
+  r.nc = static_cast<int>(compactInteger(env, object, "nc", 1, 1 << 20, true, 0));
+  r.nm = static_cast<int>(compactInteger(env, object, "nm", 0, 4096, true, 0));
+  r.capacity = static_cast<int>(compactInteger(env, object, "capacity", 1, kMaxCompactCapacity, true, 0));
+  Napi::Value conf = object.Get("conf");
+  if (!conf.IsNumber() || !std::isfinite(conf.As<Napi::Number>().DoubleValue())) {
+    throwCoded(env, kErrInvalidOption, "Expected a finite number for compact.conf but received " + describe(conf));
+  }
+  r.conf = conf.As<Napi::Number>().DoubleValue();
+  Napi::Value multi = object.Get("multiLabel");
+  if (!multi.IsBoolean()) throwCoded(env, kErrInvalidOption, "Expected a boolean for compact.multiLabel but received " + describe(multi));
+  r.multiLabel = multi.As<Napi::Boolean>().Value();
+  Napi::Value classes = object.Get("classes");
+  if (!classes.IsUndefined()) {
+    if (!classes.IsArray()) throwCoded(env, kErrInvalidOption, "Expected an array of class ids for compact.classes but received " + describe(classes));
+    Napi::Array list = classes.As<Napi::Array>();
+    r.filtered = true;
+    for (uint32_t i = 0; i < list.Length(); ++i) {
+      Napi::Value item = list.Get(i);
+      const double id = item.IsNumber() ? item.As<Napi::Number>().DoubleValue() : -1;
+      if (!item.IsNumber() || id != std::floor(id) || id < 0 || id >= r.nc) {
+        throwCoded(env, kErrInvalidOption, "Expected class ids between 0 and " + std::to_string(r.nc - 1) +
+                                               " for compact.classes but received " + describe(item));
+      }
+      r.classes.push_back(static_cast<int>(id));
+    }
+  }
+  return r;
+}
 
 }  // namespace
 
@@ -70,23 +211,8 @@ Napi::Value Infer(const Napi::CallbackInfo& info) {
       throwCoded(env, kErrInvalidOption, "Expected an array of input tensors but received " +
                                              describe(info.Length() > 1 ? info[1] : env.Undefined()));
     }
-    Napi::Array list = info[1].As<Napi::Array>();
-    std::vector<HostInput> inputs;
     std::vector<Napi::Value> pins;
-    for (uint32_t i = 0; i < list.Length(); ++i) {
-      const std::string what = "inputs[" + std::to_string(i) + "]";
-      Napi::Object entry = readObject(env, list.Get(i), what);
-      HostInput input;
-      input.name = readString(env, entry, "name", "", true);
-      input.dims = readDims(env, entry.Get("dims"), what + ".dims", 0);
-      Napi::Value data = entry.Get("data");
-      if (!data.IsTypedArray()) throwCoded(env, kErrInvalidOption, "Expected a typed array for " + what + ".data but received " + describe(data));
-      Napi::TypedArray array = data.As<Napi::TypedArray>();
-      input.data = dataOf<uint8_t>(array);
-      input.bytes = array.ByteLength();
-      inputs.push_back(std::move(input));
-      pins.push_back(array);
-    }
+    std::vector<HostInput> inputs = readInputTensors(env, info[1], "inputs", pins, nullptr);
     auto job = std::make_unique<InferJob>(std::move(engine), std::move(inputs));
     for (auto& pin : pins) job->pin(pin);
     return runJob(env, std::move(job), true);
@@ -94,7 +220,7 @@ Napi::Value Infer(const Napi::CallbackInfo& info) {
 }
 
 // inferImages(handle, { images: [{ data, width, height, stride?, newWidth, newHeight, left, top }],
-//   inputWidth, inputHeight, padValue? }) -> Promise<outputs>
+//   inputWidth, inputHeight, padValue?, imageInput?, inputs?, compact? }) -> Promise<{ outputs, compacted? }>
 Napi::Value InferImages(const Napi::CallbackInfo& info) {
   return guarded(info.Env(), [&]() -> Napi::Value {
     Napi::Env env = info.Env();
@@ -140,6 +266,23 @@ Napi::Value InferImages(const Napi::CallbackInfo& info) {
       image.data = dataOf<uint8_t>(array);
       batch.images.push_back(image);
       pins.push_back(array);
+    }
+    batch.imageInput = readString(env, request, "imageInput", "", false);
+    if (!request.Get("inputs").IsUndefined()) {
+      std::vector<std::string> dtypes;
+      batch.inputs = readInputTensors(env, request.Get("inputs"), "inputs", pins, &dtypes);
+      // Unnamed, the image input is the engine's only one (Engine::inferImages refuses the rest).
+      std::string imageInput = batch.imageInput;
+      size_t engineInputs = 0;
+      for (const auto& tensor : engine->tensors()) {
+        if (tensor.isInput && engineInputs++ == 0 && batch.imageInput.empty()) imageInput = tensor.name;
+      }
+      if (batch.imageInput.empty() && engineInputs != 1) imageInput.clear();
+      checkOtherInputs(env, *engine, imageInput, batch.inputs, dtypes);
+    }
+    if (!request.Get("compact").IsUndefined()) {
+      batch.compact = true;
+      batch.request = readCompactRequest(env, request.Get("compact"));
     }
     auto job = std::make_unique<InferJob>(std::move(engine), std::move(batch));
     for (auto& pin : pins) job->pin(pin);

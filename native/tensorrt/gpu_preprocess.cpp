@@ -47,7 +47,25 @@ void grow(ImageStaging& staging, size_t bytes) {
 }  // namespace
 #endif
 
-void letterboxOnGpu(const ImageBatch& batch, ImageStaging& staging, void* destination, bool fp16, cuda::CUstream stream) {
+void checkKernelLaunch(int status, const char* kernel) {
+  if (status == 0) return;
+#if defined(YOLOE_WITH_CUDA)
+  if (status == static_cast<int>(cuda::kKernelsUnavailable)) {
+    const cuda::KernelStatus why = cuda::kernelStatus();
+    if (!why.usable) {
+      throw BackendError(kErrUnavailable, std::string("The GPU kernels are not available on this machine (") + kernel +
+                                              "): " + why.reason + (why.fix.empty() ? "" : "; " + why.fix));
+    }
+  }
+  throw BackendError(kErrBackend, std::string(kernel) + " failed: " +
+                                      cuda::describeCudaError(static_cast<cuda::CUresult>(status), kernel));
+#else
+  throw BackendError(kErrUnavailable, std::string(kernel) + ": this addon was built without the CUDA kernels");
+#endif
+}
+
+void letterboxOnGpu(const ImageBatch& batch, ImageStaging& staging, void* destination, bool fp16, cuda::CUstream stream,
+                    const std::function<void()>& uploaded) {
 #if defined(YOLOE_WITH_CUDA)
   if (batch.images.empty()) throw BackendError(kErrShape, "No images to letterbox");
   if (batch.padValue < 0 || batch.padValue > 255) throw BackendError(kErrInvalidOption, "pad value must be 0..255");
@@ -83,19 +101,19 @@ void letterboxOnGpu(const ImageBatch& batch, ImageStaging& staging, void* destin
     jobs.push_back(job);
   }
   copyToDevice(staging.device.get(), host, total, stream, "cuMemcpyHtoDAsync (images)");
+  if (uploaded) uploaded();
   // The launch takes the stream as CUstream (driver API kernels) or cudaStream_t: the same
   // CUstream_st*; its status is CUresult or cudaError_t, 0 on success either way.
-  const int launched = static_cast<int>(
-      cuda::launchLetterboxBatch(jobs.data(), static_cast<int>(jobs.size()), destination, fp16, stream));
-  if (launched != 0) {
-    throw BackendError(kErrBackend, "launchLetterboxBatch failed with CUDA error " + std::to_string(launched));
-  }
+  checkKernelLaunch(static_cast<int>(cuda::launchLetterboxBatch(jobs.data(), static_cast<int>(jobs.size()), destination,
+                                                                 fp16, stream)),
+                    "launchLetterboxBatch");
 #else
   (void)batch;
   (void)staging;
   (void)destination;
   (void)fp16;
   (void)stream;
+  (void)uploaded;
   throw BackendError(kErrUnavailable, "GPU preprocessing needs the CUDA kernels: this addon was built without nvcc");
 #endif
 }

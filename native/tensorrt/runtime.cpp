@@ -2,6 +2,7 @@
 
 #include <NvInfer.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <mutex>
@@ -9,6 +10,7 @@
 #include "cuda_check.h"
 #include "device_memory.h"
 #include "errors.h"
+#include "gpu_compact.h"
 #include "gpu_info.h"
 #include "gpu_preprocess.h"
 #include "loader.h"
@@ -72,6 +74,7 @@ struct Slot {
   CudaGraph graph;
   bool warmedUp = false;
   ImageStaging images;
+  CompactStaging compact;
 };
 
 struct Engine::Impl {
@@ -100,9 +103,12 @@ struct Engine::Impl {
   Slot* acquire();
   void release(Slot* slot);
   void setInputShapes(Slot& slot, const std::vector<std::vector<int64_t>>& inputDims, LogCapture& log);
+  void copyInput(Binding& binding, const HostInput& input);
   void copyInputs(Slot& slot, const std::vector<HostInput>& inputs);
   void enqueue(Slot& slot, bool copyIn, bool allowGraph, LogCapture& log);
-  std::vector<HostOutput> collectOutputs(Slot& slot);
+  void enqueueOnly(Slot& slot, LogCapture& log);
+  void downloadOutputs(Slot& slot, const Binding* keep);
+  std::vector<HostOutput> collectOutputs(Slot& slot, const Binding* skip = nullptr);
 };
 
 namespace {
@@ -329,59 +335,36 @@ void Engine::Impl::setInputShapes(Slot& slot, const std::vector<std::vector<int6
   }
 }
 
+void Engine::Impl::copyInput(Binding& binding, const HostInput& input) {
+  const size_t bytes = elementCount(binding.dims) * binding.elementSize;
+  if (input.bytes != bytes) {
+    throw BackendError(kErrShape, "Input '" + input.name + "' has " + std::to_string(input.bytes) + " bytes, shape " +
+                                      dimsText(binding.dims) + " of " + binding.description->dtype + " needs " +
+                                      std::to_string(bytes));
+  }
+  std::memcpy(binding.host.host(), input.data, bytes);
+}
+
 void Engine::Impl::copyInputs(Slot& slot, const std::vector<HostInput>& inputs) {
   size_t next = 0;
   for (auto& binding : slot.bindings) {
     if (!binding.description->isInput) continue;
-    const HostInput& input = inputs[next++];
-    const size_t bytes = elementCount(binding.dims) * binding.elementSize;
-    if (input.bytes != bytes) {
-      throw BackendError(kErrShape, "Input '" + input.name + "' has " + std::to_string(input.bytes) + " bytes, shape " +
-                                        dimsText(binding.dims) + " of " + binding.description->dtype + " needs " +
-                                        std::to_string(bytes));
-    }
-    std::memcpy(binding.host.host(), input.data, bytes);
+    copyInput(binding, inputs[next++]);
   }
 }
 
 void Engine::Impl::enqueue(Slot& slot, bool copyIn, bool allowGraph, LogCapture& log) {
   cuda::CUstream stream = slot.stream.get();
   bool hasDataDependent = false;
-  for (auto& binding : slot.bindings) {
-    if (binding.allocator) {
-      binding.allocator->shapeKnown = false;
-      hasDataDependent = true;
-    }
-  }
+  for (auto& binding : slot.bindings) hasDataDependent = hasDataDependent || binding.allocator;
   auto recordWork = [&] {
     for (auto& binding : slot.bindings) {
       if (zeroCopy || !binding.description->isInput || !copyIn) continue;
       copyToDevice(binding.deviceAddress, binding.host.host(), elementCount(binding.dims) * binding.elementSize, stream,
                    "cuMemcpyHtoDAsync (input)");
     }
-    if (!slot.context->enqueueV3(stream)) {
-      throw BackendError(kErrBackend, log.errorSummary("TensorRT enqueueV3 failed"));
-    }
-    for (auto& binding : slot.bindings) {
-      if (binding.description->isInput) continue;
-      if (binding.allocator) {
-        // TensorRT reported the shape before enqueueV3 returned (IOutputAllocator::notifyShape).
-        if (!binding.allocator->shapeKnown) {
-          throw BackendError(kErrBackend, "TensorRT did not report the shape of data-dependent output '" +
-                                              binding.description->name + "'");
-        }
-        binding.dims = binding.allocator->dims;
-        binding.hostCopy.resize(elementCount(binding.dims) * binding.elementSize);
-        if (!binding.hostCopy.empty()) {
-          copyToHost(binding.hostCopy.data(), binding.allocator->device.get(), binding.hostCopy.size(), stream,
-                     "cuMemcpyDtoHAsync (data-dependent output)");
-        }
-        continue;
-      }
-      if (zeroCopy) continue;
-      copyToHost(binding.host.host(), binding.deviceAddress, elementCount(binding.dims) * binding.elementSize, stream,
-                 "cuMemcpyDtoHAsync (output)");
-    }
+    enqueueOnly(slot, log);
+    downloadOutputs(slot, nullptr);
   };
   bool graphsDisabled = false;
   {
@@ -425,11 +408,48 @@ void Engine::Impl::enqueue(Slot& slot, bool copyIn, bool allowGraph, LogCapture&
   }
 }
 
-std::vector<HostOutput> Engine::Impl::collectOutputs(Slot& slot) {
+void Engine::Impl::enqueueOnly(Slot& slot, LogCapture& log) {
+  for (auto& binding : slot.bindings) {
+    if (binding.allocator) binding.allocator->shapeKnown = false;
+  }
+  if (!slot.context->enqueueV3(slot.stream.get())) {
+    throw BackendError(kErrBackend, log.errorSummary("TensorRT enqueueV3 failed"));
+  }
+  for (auto& binding : slot.bindings) {
+    if (!binding.allocator) continue;
+    // TensorRT reported the shape before enqueueV3 returned (IOutputAllocator::notifyShape).
+    if (!binding.allocator->shapeKnown) {
+      throw BackendError(kErrBackend, "TensorRT did not report the shape of data-dependent output '" +
+                                          binding.description->name + "'");
+    }
+    binding.dims = binding.allocator->dims;
+    binding.hostCopy.resize(elementCount(binding.dims) * binding.elementSize);
+  }
+}
+
+// Queues the copies of every output but `keep` (left on the device for the GPU compaction).
+void Engine::Impl::downloadOutputs(Slot& slot, const Binding* keep) {
+  cuda::CUstream stream = slot.stream.get();
+  for (auto& binding : slot.bindings) {
+    if (binding.description->isInput || &binding == keep) continue;
+    if (binding.allocator) {
+      if (!binding.hostCopy.empty()) {
+        copyToHost(binding.hostCopy.data(), binding.allocator->device.get(), binding.hostCopy.size(), stream,
+                   "cuMemcpyDtoHAsync (data-dependent output)");
+      }
+      continue;
+    }
+    if (zeroCopy) continue;
+    copyToHost(binding.host.host(), binding.deviceAddress, elementCount(binding.dims) * binding.elementSize, stream,
+               "cuMemcpyDtoHAsync (output)");
+  }
+}
+
+std::vector<HostOutput> Engine::Impl::collectOutputs(Slot& slot, const Binding* skip) {
   slot.stream.synchronize("cuStreamSynchronize (inference)");
   std::vector<HostOutput> outputs;
   for (auto& binding : slot.bindings) {
-    if (binding.description->isInput) continue;
+    if (binding.description->isInput || &binding == skip) continue;
     HostOutput output;
     output.name = binding.description->name;
     output.dtype = binding.description->dtype;
@@ -474,6 +494,7 @@ std::shared_ptr<Engine> Engine::deserialize(const uint8_t* plan, size_t size, co
   LogCapture log;
   auto impl = std::make_unique<Impl>();
   impl->options = options;
+  impl->stats.profiled = options.profile;
   impl->capacity = options.maxContexts;
   impl->gpu = describeGpu(options.device);
   impl->device = std::make_unique<DeviceContext>(options.device);
@@ -538,32 +559,160 @@ std::vector<HostOutput> Engine::infer(const std::vector<HostInput>& inputs) {
   return impl_->collectOutputs(slot);
 }
 
-std::vector<HostOutput> Engine::inferImages(const ImageBatch& batch) {
-  const TensorDescription* input = nullptr;
-  size_t inputs = 0;
-  for (const auto& tensor : impl_->tensors) {
-    if (tensor.isInput && inputs++ == 0) input = &tensor;
+namespace {
+
+// Wall-clock phases of one inferImages run (EngineOptions::profile): each ends with a stream
+// synchronize so the GPU work of a phase is inside it.
+class PhaseClock {
+ public:
+  PhaseClock(bool enabled, const CudaStream& stream) : enabled_(enabled), stream_(stream), start_(now()) {}
+  void end(double PhaseTimes::*phase) {
+    if (!enabled_) return;
+    stream_.synchronize("cuStreamSynchronize (profile)");
+    const auto t = now();
+    times.*phase += std::chrono::duration<double, std::milli>(t - start_).count();
+    start_ = t;
   }
-  if (inputs != 1 || input->maxDims.size() != 4) {
-    throw BackendError(kErrShape, "GPU preprocessing needs an engine with one [N, 3, H, W] input");
+  PhaseTimes times;
+
+ private:
+  static std::chrono::steady_clock::time_point now() { return std::chrono::steady_clock::now(); }
+  bool enabled_;
+  const CudaStream& stream_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace
+
+ImageRun Engine::inferImages(const ImageBatch& batch) {
+  // The image input: named, or the engine's only input.
+  const TensorDescription* input = nullptr;
+  std::vector<const TensorDescription*> engineInputs;
+  for (const auto& tensor : impl_->tensors) {
+    if (tensor.isInput) engineInputs.push_back(&tensor);
+  }
+  if (!batch.imageInput.empty()) {
+    for (const auto* tensor : engineInputs) {
+      if (tensor->name == batch.imageInput) input = tensor;
+    }
+    if (input == nullptr) throw BackendError(kErrShape, "The engine has no input named '" + batch.imageInput + "' (imageInput)");
+  } else if (engineInputs.size() == 1) {
+    input = engineInputs[0];
+  } else {
+    throw BackendError(kErrShape, "The engine has " + std::to_string(engineInputs.size()) +
+                                      " inputs: name the one the images go to (imageInput)");
+  }
+  if (input->maxDims.size() != 4 || (input->dims[1] >= 0 && input->dims[1] != 3)) {
+    throw BackendError(kErrShape, "GPU preprocessing needs an [N, 3, H, W] image input; '" + input->name + "' is " +
+                                      dimsText(input->dims));
   }
   if (input->dtype != "float32" && input->dtype != "float16") {
     throw BackendError(kErrShape, "GPU preprocessing fills float32 or float16 inputs, not " + input->dtype);
   }
-  const std::vector<int64_t> dims = {static_cast<int64_t>(batch.images.size()), 3, batch.inputHeight, batch.inputWidth};
+  // Every other input from host memory, each exactly once; dims in the engine's input order.
+  std::vector<std::vector<int64_t>> dims;
+  std::vector<const HostInput*> others(engineInputs.size(), nullptr);
+  for (size_t i = 0; i < engineInputs.size(); ++i) {
+    if (engineInputs[i] == input) {
+      dims.push_back({static_cast<int64_t>(batch.images.size()), 3, batch.inputHeight, batch.inputWidth});
+      continue;
+    }
+    for (const auto& given : batch.inputs) {
+      if (given.name == engineInputs[i]->name) others[i] = &given;
+    }
+    if (others[i] == nullptr) throw BackendError(kErrShape, "Missing input '" + engineInputs[i]->name + "'");
+    dims.push_back(others[i]->dims);
+  }
+  if (batch.inputs.size() + 1 != engineInputs.size()) {
+    throw BackendError(kErrShape, "Unknown, repeated or image input names among the inputs (the engine's other inputs are " +
+                                      std::to_string(engineInputs.size() - 1) + ")");
+  }
+  const TensorDescription* head = nullptr;
+  if (batch.compact) {
+    for (const auto& tensor : impl_->tensors) {
+      if (!tensor.isInput && tensor.name == batch.request.output) head = &tensor;
+    }
+    if (head == nullptr) throw BackendError(kErrShape, "The engine has no output named '" + batch.request.output + "' (compact.output)");
+    checkCompactHead(batch.request, head->dims, head->dtype);
+  }
+
   LogCapture log;
   impl_->device->makeCurrent();
   SlotLease lease(*impl_);
   Slot& slot = *lease;
-  impl_->setInputShapes(slot, {dims}, log);
-  Binding* binding = nullptr;
-  for (auto& candidate : slot.bindings) {
-    if (candidate.description == input) binding = &candidate;
+  const cuda::CUstream stream = slot.stream.get();
+  PhaseClock clock(impl_->options.profile, slot.stream);
+  impl_->setInputShapes(slot, dims, log);
+  Binding* image = nullptr;
+  Binding* headBinding = nullptr;
+  size_t next = 0;
+  for (auto& binding : slot.bindings) {
+    if (binding.description == head) headBinding = &binding;
+    if (!binding.description->isInput) continue;
+    const size_t index = next++;
+    if (binding.description == input) {
+      image = &binding;
+      continue;
+    }
+    impl_->copyInput(binding, *others[index]);
+    if (!impl_->zeroCopy) {
+      copyToDevice(binding.deviceAddress, binding.host.host(), elementCount(binding.dims) * binding.elementSize, stream,
+                   "cuMemcpyHtoDAsync (input)");
+    }
   }
-  letterboxOnGpu(batch, slot.images, binding->deviceAddress, input->dtype == "float16", slot.stream.get());
+  letterboxOnGpu(batch, slot.images, image->deviceAddress, input->dtype == "float16", stream,
+                 [&] { clock.end(&PhaseTimes::upload); });
+  clock.end(&PhaseTimes::letterbox);
   // The letterbox wrote the device input directly: no host copy, and no graph (sizes vary).
-  impl_->enqueue(slot, false, false, log);
-  return impl_->collectOutputs(slot);
+  impl_->enqueueOnly(slot, log);
+  clock.end(&PhaseTimes::enqueue);
+
+  ImageRun run;
+  const Binding* keep = nullptr;
+  if (headBinding != nullptr) {
+    checkCompactHead(batch.request, headBinding->dims, head->dtype);  // the run's N, for data-dependent heads
+    DeviceHead onDevice;
+    onDevice.device = headBinding->allocator ? headBinding->allocator->device.get() : headBinding->deviceAddress;
+    onDevice.fp16 = head->dtype == "float16";
+    onDevice.batch = headBinding->dims[0];
+    onDevice.channels = headBinding->dims[1];
+    onDevice.anchors = headBinding->dims[2];
+    const std::vector<int32_t> counts = countCandidates(batch.request, onDevice, slot.compact, stream);
+    clock.end(&PhaseTimes::compact);
+    bool fits = true;
+    for (int32_t count : counts) fits = fits && count <= batch.request.capacity;
+    // Over capacity: the whole head comes back below (it is still in this slot), so results stay exact.
+    if (fits) {
+      keep = headBinding;
+      downloadCandidates(batch.request, counts, slot.compact, stream);
+      void* hostHead = headBinding->allocator ? static_cast<void*>(headBinding->hostCopy.data()) : headBinding->host.host();
+      const bool mapped = impl_->zeroCopy && !headBinding->allocator;
+      if (!mapped) downloadCoefficientRows(batch.request, onDevice, hostHead, stream);
+      impl_->downloadOutputs(slot, keep);
+      run.outputs = impl_->collectOutputs(slot, keep);
+      run.compacted = true;
+      run.head.output = head->name;
+      run.head.anchors = onDevice.anchors;
+      collectCandidates(batch.request, counts, slot.compact, run.head);
+      if (batch.request.nm > 0) run.head.coefficients = coefficientRows(batch.request, onDevice, hostHead);
+    }
+  }
+  if (keep == nullptr) {
+    impl_->downloadOutputs(slot, nullptr);
+    run.outputs = impl_->collectOutputs(slot);
+  }
+  clock.end(&PhaseTimes::download);
+  if (impl_->options.profile) {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    PhaseTimes& total = impl_->stats.phases;
+    ++total.runs;
+    total.upload += clock.times.upload;
+    total.letterbox += clock.times.letterbox;
+    total.enqueue += clock.times.enqueue;
+    total.compact += clock.times.compact;
+    total.download += clock.times.download;
+  }
+  return run;
 }
 
 }  // namespace yoloe::trt

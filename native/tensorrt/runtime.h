@@ -32,6 +32,7 @@ struct EngineOptions {
   bool cudaGraphs = true;  // capture and replay for static-shape engines
   int dlaCore = -1;        // the DLA core the engine was built for (IRuntime::setDLACore), -1 = GPU
   bool hostCodeAllowed = false;  // version-compatible plans (IRuntime::setEngineHostCodeAllowed)
+  bool profile = false;  // time inferImages' phases, each ended by a stream synchronize (benchmarks)
 };
 
 struct HostInput {
@@ -56,10 +57,48 @@ struct ImageInput {
   int newWidth = 0, newHeight = 0, left = 0, top = 0;
 };
 
+// Candidate compaction of a raw [B, 4 + nc + nm, N] head on the GPU (decode kernel).
+struct CompactRequest {
+  std::string output;
+  int nc = 0, nm = 0;
+  double conf = 0.25;       // strict >
+  bool multiLabel = false;
+  bool filtered = false;    // `classes` given
+  std::vector<int> classes; // ids in [0, nc)
+  int capacity = 0;         // candidate slots per image
+};
+
+// What came back for a compacted head. Candidates of image b are [sum(counts[<b]), + counts[b]),
+// sorted by (index, classId).
+struct CompactedHead {
+  std::string output;
+  int64_t anchors = 0;
+  std::vector<int32_t> counts;
+  std::vector<float> boxes;  // x1, y1, x2, y2, score per candidate
+  std::vector<int32_t> classIds, indices;
+  std::vector<float> coefficients;  // [B, nm, N] (nm > 0)
+};
+
 struct ImageBatch {
   std::vector<ImageInput> images;
   int inputWidth = 0, inputHeight = 0;
   int padValue = 114;
+  std::string imageInput;         // "" = the engine's only input
+  std::vector<HostInput> inputs;  // the engine's other inputs
+  bool compact = false;
+  CompactRequest request;
+};
+
+struct ImageRun {
+  std::vector<HostOutput> outputs;  // every output but a compacted head
+  bool compacted = false;           // false: the head is in `outputs` (not asked, or over capacity)
+  CompactedHead head;
+};
+
+// inferImages' wall-clock time per phase (ms, summed), with EngineOptions::profile only.
+struct PhaseTimes {
+  uint64_t runs = 0;
+  double upload = 0, letterbox = 0, enqueue = 0, compact = 0, download = 0;
 };
 
 struct EngineStats {
@@ -68,6 +107,8 @@ struct EngineStats {
   uint64_t runs = 0;
   uint64_t graphReplays = 0;   // runs served by a CUDA graph
   bool graphsDisabled = false; // capture failed once: plain enqueues from then on
+  bool profiled = false;       // EngineOptions::profile: `phases` is measured
+  PhaseTimes phases;
 };
 
 class Engine {
@@ -88,8 +129,10 @@ class Engine {
 
   // Thread-safe. Every input of the engine must be given, with dims inside its profile.
   std::vector<HostOutput> infer(const std::vector<HostInput>& inputs);
-  // Letterbox on the GPU straight into the first input, then infer (needs the CUDA kernels).
-  std::vector<HostOutput> inferImages(const ImageBatch& batch);
+  // Letterbox on the GPU straight into the image input, the other inputs from host memory,
+  // infer, and optionally compact a raw head on the GPU (needs the CUDA kernels: else
+  // ERR_BACKEND_UNAVAILABLE naming why).
+  ImageRun inferImages(const ImageBatch& batch);
 
   struct Impl;  // runtime.cpp only (public so its helpers can name it)
 

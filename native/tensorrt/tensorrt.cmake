@@ -79,6 +79,7 @@ if(_yoloe_trt_ok)
     ${_yoloe_trt_dir}/device_memory.cpp
     ${_yoloe_trt_dir}/tensor_types.cpp
     ${_yoloe_trt_dir}/gpu_preprocess.cpp
+    ${_yoloe_trt_dir}/gpu_compact.cpp
     ${_yoloe_trt_dir}/runtime.cpp)
   # The one CUDA driver table (native/cuda owns it); added here unless the CUDA part already
   # compiles it (into the addon or into yoloe_cuda, which the addon links).

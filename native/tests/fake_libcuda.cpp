@@ -1,12 +1,15 @@
 // The one stand-in libcuda.so.1 of the tests: a host-memory implementation of every CUDA driver
 // API entry point yoloe-trt resolves (native/cuda/driver_api.h): cuMemAlloc = malloc, copies =
 // memcpy (done at once, which keeps stream order), streams / events / contexts are recorded
-// objects, kernel launches and graph capture are refused (CUDA_ERROR_NOT_SUPPORTED) and recorded.
+// objects, graph capture is refused (CUDA_ERROR_NOT_SUPPORTED) and recorded; kernel modules and
+// launches are refused too unless YOLOE_FAKE_KERNELS=1, when a launch runs the generated kernel
+// source built for the host (../kernel_emulation.h), threads last to first, on the fake device memory, whatever image
+// cuModuleLoadData is given (the fake NVRTC's, fake_libnvrtc.cpp).
 // It enforces that memory is freed with its own device's context current. Built three times
 // (native/tests/CMakeLists.txt): fake-cuda/ for the TensorRT contract double, fakecuda/ (a Jetson
 // Orin) for the real loader's tests (test_driver_states.cpp, test/cuda-capabilities.test.ts), and
 // fakecuda-old/, a driver without cuGraphInstantiateWithFlags (FAKE_CUDA_WITHOUT_GRAPH_FLAGS).
-// Steered by YOLOE_FAKE_* (fake_log.h): DRIVER (cuDriverGetVersion, default 12060), INIT (what
+// Steered by YOLOE_FAKE_* (fake_log.h): KERNELS, DRIVER (cuDriverGetVersion, default 12060), INIT (what
 // cuInit answers; 100 = CUDA_ERROR_NO_DEVICE), DEVICES, GPU, CC, INTEGRATED, MEMORY_GIB, FAIL.
 // (The in-process driver table of fake_cuda.h is another thing: it runs kernels on the host.)
 #include <cstdlib>
@@ -17,6 +20,11 @@
 
 #include "cuda/driver_api.h"
 #include "fake_log.h"
+#if defined(FAKE_CUDA_KERNELS)
+#include <deque>
+
+#include "kernel_emulation.h"
+#endif
 
 using namespace yoloe::cuda;
 
@@ -62,6 +70,7 @@ CUresult allocate(void** out, size_t bytes, bool host) {
     return kCudaErrorInvalidValue;  // CUDA_ERROR_INVALID_CONTEXT in the real driver
   }
   if (!host && yoloe_fake::failing("cuMemAlloc")) return kCudaErrorOutOfMemory;
+  if (!host) yoloe_fake::call("cuMemAlloc " + std::to_string(bytes));
   void* p = std::calloc(1, bytes == 0 ? 1 : bytes);
   if (p == nullptr) return kCudaErrorOutOfMemory;
   std::lock_guard<std::mutex> lock(gMutex);
@@ -240,6 +249,59 @@ FAKE_API CUresult cuGraphInstantiateWithFlags(CUgraphExec*, CUgraph, unsigned lo
 FAKE_API CUresult cuGraphLaunch(CUgraphExec, CUstream) { return kCudaErrorNotSupported; }
 FAKE_API CUresult cuGraphExecDestroy(CUgraphExec) { return kCudaSuccess; }
 FAKE_API CUresult cuGraphDestroy(CUgraph) { return kCudaSuccess; }
+#if defined(FAKE_CUDA_KERNELS)
+struct CUmod_st {
+  int id;
+};
+struct CUfunc_st {
+  std::string name;
+};
+namespace {
+CUmod_st gModule{1};
+std::deque<CUfunc_st> gFunctions;  // handles stay valid for the process (a deque never moves them)
+bool kernelsEmulated() { return yoloe_fake::setting("KERNELS", "0") == "1"; }
+}  // namespace
+
+FAKE_API CUresult cuModuleLoadData(CUmodule* module, const void* image) {
+  if (!kernelsEmulated()) {
+    yoloe_fake::call("cuModuleLoadData refused");
+    return kCudaErrorNotSupported;
+  }
+  if (module == nullptr || image == nullptr) return kCudaErrorInvalidValue;
+  yoloe_fake::call("cuModuleLoadData");
+  *module = &gModule;
+  return kCudaSuccess;
+}
+FAKE_API CUresult cuModuleUnload(CUmodule) { return kCudaSuccess; }
+FAKE_API CUresult cuModuleGetFunction(CUfunction* function, CUmodule module, const char* name) {
+  if (!kernelsEmulated() || module != &gModule) return kCudaErrorNotSupported;
+  if (!yoloe_test::hasEmulatedKernel(name)) return kCudaErrorNotFound;
+  std::lock_guard<std::mutex> lock(gMutex);
+  gFunctions.push_back(CUfunc_st{name});
+  *function = &gFunctions.back();
+  return kCudaSuccess;
+}
+FAKE_API CUresult cuLaunchKernel(CUfunction f, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
+                                 unsigned, CUstream, void** params, void** extra) {
+  if (!kernelsEmulated()) {
+    yoloe_fake::call("cuLaunchKernel refused");
+    return kCudaErrorNotSupported;
+  }
+  if (f == nullptr || params == nullptr || extra != nullptr) return kCudaErrorInvalidValue;
+  if (tCurrent == nullptr) {
+    yoloe_fake::violation("cuLaunchKernel with no current context");
+    return kCudaErrorInvalidValue;
+  }
+  // CUDA's limits: a launch outside them fails on a GPU, so it fails here too
+  if (gx == 0 || gy == 0 || gz == 0 || gy > 65535 || gz > 65535 || bx * by * bz == 0 || bx * by * bz > 1024) {
+    return kCudaErrorInvalidValue;
+  }
+  yoloe_fake::call("cuLaunchKernel " + f->name);
+  const yoloe::cuda::LaunchShape shape{gx, gy, gz, bx, by, bz};
+  // last thread first: the GPU gives no order, so code that relies on one fails the tests
+  return yoloe_test::emulateLaunch(f->name, shape, params, true) ? kCudaSuccess : kCudaErrorInvalidValue;
+}
+#else
 FAKE_API CUresult cuModuleLoadData(CUmodule*, const void*) {
   yoloe_fake::call("cuModuleLoadData refused");
   return kCudaErrorNotSupported;
@@ -251,6 +313,7 @@ FAKE_API CUresult cuLaunchKernel(CUfunction, unsigned, unsigned, unsigned, unsig
   yoloe_fake::call("cuLaunchKernel refused");
   return kCudaErrorNotSupported;
 }
+#endif
 // The cuda helper may resolve entry points through cuGetProcAddress: answer from this library.
 FAKE_API CUresult cuGetProcAddress_v2(const char* symbol, void** pfn, int, unsigned long long, int* status);
 #include <dlfcn.h>

@@ -58,19 +58,20 @@ const std::map<std::string, std::function<void(void**)>>& registry() {
 
 bool hasEmulatedKernel(const std::string& name) { return registry().count(name) != 0; }
 
-bool emulateLaunch(const std::string& name, const yoloe::cuda::LaunchShape& s, void** params) {
+bool emulateLaunch(const std::string& name, const yoloe::cuda::LaunchShape& s, void** params, bool reversed) {
   const auto it = registry().find(name);
   if (it == registry().end()) return false;
   gridDim = {s.gridX, s.gridY, s.gridZ};
   blockDim = {s.blockX, s.blockY, s.blockZ};
+  auto at = [reversed](unsigned i, unsigned n) { return reversed ? n - 1 - i : i; };
   for (unsigned bz = 0; bz < s.gridZ; bz++)
     for (unsigned by = 0; by < s.gridY; by++)
       for (unsigned bx = 0; bx < s.gridX; bx++)
         for (unsigned tz = 0; tz < s.blockZ; tz++)
           for (unsigned ty = 0; ty < s.blockY; ty++)
             for (unsigned tx = 0; tx < s.blockX; tx++) {
-              blockIdx = {bx, by, bz};
-              threadIdx = {tx, ty, tz};
+              blockIdx = {at(bx, s.gridX), at(by, s.gridY), at(bz, s.gridZ)};
+              threadIdx = {at(tx, s.blockX), at(ty, s.blockY), at(tz, s.blockZ)};
               it->second(params);
             }
   return true;

@@ -12,7 +12,8 @@ namespace yoloe_test {
 
 // false when no kernel has that name.
 bool hasEmulatedKernel(const std::string& name);
-// Runs the whole grid; returns false (and runs nothing) for an unknown name.
-bool emulateLaunch(const std::string& name, const yoloe::cuda::LaunchShape& shape, void** params);
+// Runs the whole grid; returns false (and runs nothing) for an unknown name. `reversed` runs the
+// blocks and threads last to first: a GPU gives no order, so code that relies on one shows up.
+bool emulateLaunch(const std::string& name, const yoloe::cuda::LaunchShape& shape, void** params, bool reversed = false);
 
 }  // namespace yoloe_test

@@ -7,5 +7,8 @@ export default defineConfig({
     include: ['test/tensorrt-double/**/*.double.ts'],
     testTimeout: 60_000,
     pool: 'forks',
+    // one process per file: the gpu-*.double.ts files set the kernels' environment (NVRTC is
+    // searched and the kernel module loaded once per process)
+    isolate: true,
   },
 });

@@ -14,7 +14,10 @@
 // plan_format: "YOLOE-FAKE-PLAN" then one line per tensor
 //   tensor <name> <input|output> <dtype> <d0,d1,..> [min=..] [opt=..] [max=..] [format=CHW16]
 // where an output dim -1 follows the first input's dim 0 (the batch) and -2 is data-dependent;
-// then optional "dla <core>", "flags <fp16|int8|strong|version-compatible|ampere+|prefer-precision|obey-precision>...".
+// then optional "dla <core>", "flags <fp16|int8|strong|version-compatible|ampere+|prefer-precision|obey-precision>...",
+// "data <output> <file>" (enqueueV3 writes the file's raw bytes into that output instead of the
+// pattern below: its size must be the output's; a data-dependent output takes N from it) and
+// "dump <input> <file>" (enqueueV3 writes what that input holds to the file, for tests to read).
 // A .fakenet (the parser's input) may add the network's layers, for the builder's graph walks:
 //   layer <name> <type> <in,in|-> <out[:dtype[:shape]],...>
 // <type> a LayerType without its k (CONVOLUTION, SHAPE, EINSUM, ...); a tensor not declared by a
@@ -30,6 +33,7 @@
 #include <thread>
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -140,6 +144,7 @@ struct Plan {
   std::vector<TensorSpec> tensors;
   int dla = -1;
   std::string flags;
+  std::map<std::string, std::string> data, dumps;  // tensor name -> file
 };
 
 bool parsePlan(const std::string& text, Plan& plan) {
@@ -168,6 +173,10 @@ bool parsePlan(const std::string& text, Plan& plan) {
       plan.tensors.push_back(t);
     } else if (kind == "dla") {
       words >> plan.dla;
+    } else if (kind == "data" || kind == "dump") {
+      std::string name, file;
+      words >> name >> file;
+      (kind == "data" ? plan.data : plan.dumps)[name] = file;
     } else if (kind == "flags") {
       std::getline(words, plan.flags);
     }
@@ -184,6 +193,9 @@ std::string writePlan(const Plan& plan) {
     text += "\n";
   }
   if (plan.dla >= 0) text += "dla " + std::to_string(plan.dla) + "\n";
+  // a .fakenet's data / dump directives stay with the engine built from it
+  for (const auto& [name, file] : plan.data) text += "data " + name + " " + file + "\n";
+  for (const auto& [name, file] : plan.dumps) text += "dump " + name + " " + file + "\n";
   text += "flags" + plan.flags + "\n";
   return text;
 }
@@ -418,11 +430,51 @@ bool FakeContext::enqueueV3(cudaStream_t stream) noexcept {
       return false;
     }
   }
+  for (const auto& [name, file] : engine_.plan.dumps) {
+    const TensorSpec* t = find(name.c_str());
+    if (t == nullptr || !t->input) {
+      error("dump: no input named " + name);
+      return false;
+    }
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out.write(static_cast<const char*>(addresses_[name]), volume(shapeOf(*t)) * static_cast<int64_t>(dtypeSize(t->dtype)));
+    call("dump " + name);
+  }
+  for (const auto& [name, file] : engine_.plan.data) {
+    const TensorSpec* t = find(name.c_str());
+    std::ifstream in(file, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (t == nullptr || t->input || !in.is_open()) {
+      error("data: no output named " + name + " or unreadable " + file);
+      return false;
+    }
+    std::vector<int64_t> dims = shapeOf(*t);
+    void* memory = nullptr;
+    if (t->dataDependent()) {
+      int64_t known = static_cast<int64_t>(dtypeSize(t->dtype));
+      for (int64_t d : dims) known *= d < 0 ? 1 : d;
+      for (auto& d : dims) d = d < 0 ? static_cast<int64_t>(bytes.size()) / known : d;
+      memory = allocators_[name]->reallocateOutputAsync(name.c_str(), nullptr, bytes.size(), 256, stream);
+      if (memory == nullptr || bytesAt(memory) < bytes.size()) {
+        error("the output allocator gave no memory for '" + name + "'");
+        return false;
+      }
+    } else {
+      memory = addresses_[name];
+    }
+    if (bytes.size() != static_cast<size_t>(volume(dims)) * dtypeSize(t->dtype)) {
+      error("data: " + file + " has " + std::to_string(bytes.size()) + " bytes, output '" + name + "' [" + dimsText(dims) +
+            "] of " + t->dtype + " needs " + std::to_string(volume(dims) * static_cast<int64_t>(dtypeSize(t->dtype))));
+      return false;
+    }
+    std::memcpy(memory, bytes.data(), bytes.size());
+    if (t->dataDependent()) allocators_[name]->notifyShape(name.c_str(), toDims(dims));
+  }
   if (first == nullptr || first->dtype != "float32") return true;
   const auto* in = static_cast<const float*>(addresses_[first->name]);
   const int64_t n = volume(shapeOf(*first));
   for (const auto& t : engine_.plan.tensors) {
-    if (t.input) continue;
+    if (t.input || engine_.plan.data.count(t.name) != 0) continue;
     if (t.dataDependent()) {
       int64_t count = 0;
       for (int64_t k = 0; k < n && count < 64; ++k) count += in[k] > 0.5f ? 1 : 0;
@@ -577,6 +629,7 @@ class FakeNetwork final : public INetworkDefinition, public apiv::StubVNetworkDe
   std::map<std::string, std::unique_ptr<FakeTensor>> intermediates;
   std::vector<std::unique_ptr<FakeLayer>> layers;
   bool parsed = false;
+  std::map<std::string, std::string> data, dumps;  // the .fakenet's directives, carried into the plan
 };
 
 class FakeProfile final : public IOptimizationProfile, public apiv::StubVOptimizationProfile {
@@ -794,6 +847,8 @@ class FakeBuilder final : public IBuilder, public apiv::StubVBuilder {
     if (config.has(BuilderFlag::kVERSION_COMPATIBLE)) plan.flags += " version-compatible";
     if (config.hardwareAmperePlus) plan.flags += " ampere+";
     plan.dla = config.dla;
+    plan.data = network.data;
+    plan.dumps = network.dumps;
     call("buildSerializedNetwork" + plan.flags);
     return new FakeHostMemory(writePlan(plan));
   }
@@ -833,6 +888,8 @@ class FakeParser final : public nvonnxparser::StubIParser {
       network_.outputTensors.back()->networkOutput = true;
     }
     readLayers(text.str());
+    network_.data = plan.data;
+    network_.dumps = plan.dumps;
     network_.parsed = true;
     return true;
   }
