@@ -8,6 +8,8 @@
 //              each stage ended by a stream synchronize), enqueueV3 among them
 // Engine: BENCH_TRT_ENGINE=<file>, else built once (fp16) from fixtures/models/yolov8n_640_fp32.onnx
 // into a temporary folder. BENCH_TRT_RUNS (default 100) timed runs per image after 10 warm-ups.
+// It also runs through the contract double (TENSORRT_LIB_DIR=build/tests/fake-tensorrt, fake libcuda
+// and NVRTC, YOLOE_FAKE_KERNELS=1; "Fake GPU" in the title): a check of the script, its times mean nothing.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

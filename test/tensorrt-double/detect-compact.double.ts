@@ -1,8 +1,8 @@
 // detect() on a TensorRT engine (the contract double, kernels emulated) whose head is yolov8n-seg's
 // real one (ONNX Runtime on lib/image's letterbox of bus.jpg, given to the fake plan with `data`)
 // must give exactly what the CPU backend's detect() gives on the ONNX model: same boxes, scores,
-// classes and masks. Where detect() preprocesses on the GPU (model.info.preprocessing === 'gpu')
-// this runs the GPU letterbox and the GPU candidate compaction end to end.
+// classes and masks, through the GPU letterbox and the GPU candidate compaction (preprocess 'gpu':
+// a fallback to the CPU path would be an error here, not a quiet pass).
 import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
@@ -29,16 +29,15 @@ it('detect() on the engine equals the CPU backend on the ONNX model (bus.jpg, yo
   const engine = join(work, 'yolov8n-seg.engine');
   await buildEngine({ onnx, output: engine, precision: 'fp16' });
   const cpu = await loadModel(MODELS.seg320());
-  const trt = await loadModel(engine);
+  const trt = await loadModel(engine, { preprocess: 'gpu' });
   try {
     clearLog();
     const [onEngine] = await trt.detect([IMAGES.bus()]);
     const [onCpu] = await cpu.detect([IMAGES.bus()]);
     expect(onCpu.detections.length).toBeGreaterThan(3);
     expect(onEngine.detections).toEqual(onCpu.detections);
-    if ((trt.info as { preprocessing?: string }).preprocessing === 'gpu') {
-      expect(log()).toEqual(expect.arrayContaining(['CALL cuLaunchKernel yoloe_letterbox', 'CALL cuLaunchKernel yoloe_decode_f32']));
-    }
+    expect(trt.info.preprocessing).toBe('gpu');
+    expect(log()).toEqual(expect.arrayContaining(['CALL cuLaunchKernel yoloe_letterbox', 'CALL cuLaunchKernel yoloe_decode_f32']));
   } finally {
     await trt.dispose();
     await cpu.dispose();
