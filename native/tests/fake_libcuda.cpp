@@ -314,6 +314,14 @@ FAKE_API CUresult cuLaunchKernel(CUfunction, unsigned, unsigned, unsigned, unsig
   return kCudaErrorNotSupported;
 }
 #endif
+// The real NVRTC 13 looks up the driver's private export table when libcuda.so.1 is loaded and,
+// finding none, crashed in nvrtcCompileProgram: a driver that has no table to offer says so.
+FAKE_API CUresult cuGetExportTable(const void** table, const void*);
+FAKE_API CUresult cuGetExportTable(const void** table, const void*) {
+  if (table != nullptr) *table = nullptr;
+  return kCudaErrorNotSupported;
+}
+
 // The cuda helper may resolve entry points through cuGetProcAddress: answer from this library.
 FAKE_API CUresult cuGetProcAddress_v2(const char* symbol, void** pfn, int, unsigned long long, int* status);
 #include <dlfcn.h>
