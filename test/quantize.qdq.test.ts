@@ -242,7 +242,11 @@ describe('quantize() on yolov8n (4 calibration images)', () => {
     const mixed = await quantize({ onnx: MODELS.det640(), calibration: { images }, maxDrop: 100, holdout: 1 });
     expect(mixed.heldOutImages).toHaveLength(1);
     expect(mixed.mixedPrecision!.floatLayers).toEqual([]);
-    expect(mixed.budget).toEqual({ maxDrop: 100, drop: mixed.mixedPrecision!.fullDrop, measure: 'agreement-map', heldOutImages: 1, met: true });
+    // the written model is judged on every calibration image (its ranges saw them all), label-free
+    expect(mixed.budget).toMatchObject({ maxDrop: 100, measure: 'mirror-estimate', images: 3, heldOutImages: 1, met: true });
+    expect(mixed.budget!.drop).toBe(mixed.budget!.estimate!.box.drop);
+    expect(mixed.budget!.noise).toBe(mixed.budget!.estimate!.box.noise);
+    expect(mixed.budget!.estimate!.images).toBe(3);
     expect(mixed.mixedPrecision!.signalImages).toBe(2); // the calibration images, not the held-out one
     expect(mixed.calibrationImages).toHaveLength(3);
     expect(mixed.calibrationImages).toContain(mixed.heldOutImages[0]);

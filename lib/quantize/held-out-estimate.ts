@@ -13,7 +13,8 @@ import { evaluateCocoImages, rleArea, rleFromMask, type CocoAnnotation, type Coc
 import type { Model } from '../model.js';
 import type { ImageResult, RgbImage } from '../types.js';
 import { seededRandom } from '../random.js';
-import { toCocoDetections } from './evaluate-model.js';
+import { toCocoDetections, validationDetectOptions } from './evaluate-model.js';
+import { withModel } from './temp-model.js';
 import { mirrorImage, mirrorResult } from './mirror.js';
 
 /** The drop of one AP type (box or mask), in mAP50-95 points. */
@@ -136,4 +137,18 @@ export function mirrorEstimator(fp32: ImageResult[], pseudo: ImageResult[], nc: 
       return { box, ...(mask ? { mask } : {}), drop: worst.drop, noise: worst.noise, images: fp32.length, pseudoObjects: gt.annotations.length };
     },
   };
+}
+
+/**
+ * The estimate for a whole int8 model on `images`: fp32's val predictions and pseudo labels, the
+ * int8 model's val predictions, then `mirrorEstimator`. Masks: segmentation models, by default.
+ */
+export async function estimateModelDrop(fp32: string | Uint8Array, int8: string | Uint8Array, images: RgbImage[], options: MirrorEstimatorOptions & { threads?: number } = {}): Promise<HeldOutEstimate> {
+  const reference = await withModel(fp32, async (m) => {
+    const masks = options.masks ?? m.info.task === 'segment';
+    const nc = m.info.layout.kind === 'raw' ? m.info.layout.nc : m.info.names.length;
+    return { masks, nc, val: await m.detectDecoded(images, validationDetectOptions(masks)), pseudo: await mirroredDetections(m, images, options.pseudoConf, masks) };
+  }, options.threads);
+  const predicted = await withModel(int8, (m) => m.detectDecoded(images, validationDetectOptions(reference.masks)), options.threads);
+  return mirrorEstimator(reference.val, reference.pseudo, reference.nc, { ...options, masks: reference.masks }).estimate(predicted);
 }

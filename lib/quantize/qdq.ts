@@ -8,17 +8,18 @@ import { YoloeTrtError, invalidOption } from '../errors.js';
 import { checkOutputPath, writeFileAtomicSync } from '../fs/atomic-write.js';
 import { checkKnownKeys } from '../validate.js';
 import { decodeImage } from '../image/decode.js';
+import { estimateModelDrop, type HeldOutEstimate } from './held-out-estimate.js';
 import { preprocess } from '../image/index.js';
 import { measureLatency } from './latency.js';
 import { loadOnnxFile, readOnnx, writeOnnx, type OnnxModel } from '../onnx/index.js';
 import type { GroundTruthDataset } from '../eval/index.js';
-import type { Tensor } from '../types.js';
+import type { RgbImage, Tensor } from '../types.js';
 import { prepareCalibrationSet } from './calibration-set.js';
 import { applyQdq, asymmetricParams, symmetricParams, type QuantParams } from './qdq-write.js';
 import { fastDfl } from './fast-dfl.js';
 import { biasCorrectionInputs, correctBiases, type ChannelMean } from './bias-correction.js';
 import { paramsSource, planQdq, QUANTIZE_TARGETS, type ExcludeOptions, type QdqPlan, type QuantizeTarget } from './placement.js';
-import { chooseFloatLayers, type HeldOutImage, type MixedPrecisionResult } from './sensitivity.js';
+import { chooseFloatLayers, type DropMeasure, type HeldOutImage, type MixedPrecisionResult } from './sensitivity.js';
 import { CALIBRATION_METHODS, collectStatistics, computeRanges, type ActivationRange, type CalibrationMethod } from './statistics.js';
 
 export interface ImageCalibration {
@@ -88,8 +89,16 @@ export interface QuantizeOptions {
   maxDrop?: number;
   /** held-out calibration images for `maxDrop`; default max(4, a quarter of the set) */
   holdout?: number;
-  /** labels for the held-out images (their file paths must appear in it); default: agreement proxy */
+  /**
+   * labels for the held-out images (their file paths must appear in it); default: none, and the
+   * held-out drop is the label-free estimate (pseudo ground truth: fp32 on the mirrored images)
+   */
   labels?: GroundTruthDataset;
+  /**
+   * without labels: fp32 detections on the mirrored held-out images scoring above this are the
+   * pseudo ground truth of the label-free drop estimate; default 0.25
+   */
+  pseudoConf?: number;
   /** layers kept in float on top of the exclusions */
   floatLayers?: string[];
   /** with maxDrop: measure what each float layer costs in latency; default true */
@@ -103,7 +112,7 @@ export interface QuantizeOptions {
 export const QUANTIZE_OPTION_KEYS: readonly string[] = [
   'onnx', 'output', 'calibration', 'method', 'percentile', 'target', 'exclude', 'quantizeClassConvs', 'quantizeDfl', 'quantizeStem',
   'fastDfl', 'siluInputFloor', 'unifyConcatScales', 'maxDrop', 'holdout', 'labels', 'floatLayers', 'measureLayerCost', 'threads', 'onProgress',
-  'biasCorrection',
+  'biasCorrection', 'pseudoConf',
 ];
 export const QUANTIZE_CALIBRATION_KEYS: readonly string[] = ['images', 'count', 'seed', 'cacheDir', 'ranges'];
 
@@ -116,11 +125,24 @@ export interface LayerCosts {
 
 export interface QuantizeBudget {
   maxDrop: number;
-  /** held-out mAP50-95 drop of the written model, in points */
+  /**
+   * mAP50-95 drop of the written model, in points (segmenters: the larger of box and mask). With
+   * `labels`: labelled, on the held-out images (the search's final drop). Without: the label-free
+   * estimate (held-out-estimate.ts) on every calibration image, since the written model's ranges
+   * saw them all.
+   */
   drop: number;
-  /** 'map' with labels, else 'agreement-map' (fp32 detections as ground truth) */
-  measure: 'map' | 'agreement-map';
+  /** without labels: the estimate's bootstrap standard error over the images */
+  noise?: number;
+  /** without labels: the estimate's box (and mask) parts */
+  estimate?: HeldOutEstimate;
+  /** 'map' with labels, else 'mirror-estimate' (pseudo ground truth: fp32 on the mirrored images) */
+  measure: DropMeasure;
+  /** images `drop` was measured on */
+  images: number;
+  /** images the search held out (its own drops: `mixedPrecision`) */
   heldOutImages: number;
+  /** drop <= maxDrop */
   met: boolean;
 }
 
@@ -287,6 +309,7 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
   const method = options.method ?? 'percentile';
   if (!CALIBRATION_METHODS.includes(method)) throw invalidOption('method', `one of ${CALIBRATION_METHODS.join(', ')}`, method);
   if (options.maxDrop !== undefined && !(typeof options.maxDrop === 'number' && options.maxDrop >= 0)) throw invalidOption('maxDrop', 'a number >= 0', options.maxDrop);
+  if (options.pseudoConf !== undefined && !(typeof options.pseudoConf === 'number' && options.pseudoConf > 0 && options.pseudoConf < 1)) throw invalidOption('pseudoConf', 'a number in (0, 1)', options.pseudoConf);
   const floor = options.siluInputFloor === undefined ? (target === 'cpu' ? DEFAULT_SILU_FLOOR : null) : options.siluInputFloor;
   if (floor !== null && !(typeof floor === 'number' && floor < 0)) throw invalidOption('siluInputFloor', 'a negative number or null', floor);
   const calibration = options.calibration as Partial<ImageCalibration & RangeCalibration>;
@@ -362,6 +385,8 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
   };
 
   let mixedPrecision: MixedPrecisionResult | undefined;
+  /** every calibration image, decoded (with maxDrop): the signal ones, then the held-out ones */
+  let decodedImages: RgbImage[] = [];
   let floatLayers = [...(options.floatLayers ?? [])];
   let layerCosts: LayerCosts | undefined;
   if (options.maxDrop !== undefined && heldOutFiles.length > 0) {
@@ -373,6 +398,7 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
     for (const f of heldOutFiles) heldOut.push({ image: await decodeImage(f), id: idByName.get(basename(f)) });
     // the ranking signal uses every calibration image; the held-out ones only judge
     const signalImages = await Promise.all(calibrationImages.map((f) => decodeImage(f)));
+    decodedImages = [...signalImages, ...heldOut.map((h) => h.image)];
     mixedPrecision = await withFp32Path(fp32Bytes, (fp32) =>
       chooseFloatLayers({
         fp32,
@@ -383,6 +409,7 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
         signalImages,
         maxDrop: options.maxDrop!,
         labels: options.labels,
+        ...(options.pseudoConf !== undefined ? { pseudoConf: options.pseudoConf } : {}),
         onProgress: log,
       }),
     );
@@ -413,6 +440,21 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
     { key: 'yoloe_trt_quantization', value: JSON.stringify({ target, method: calibration.ranges ? 'precomputed' : method, floatLayers, fastDfl: rewriteDfl, biasCorrection: channelMeans.size > 0 }) },
   ];
   const bytes = writeOnnx(quantized);
+  let budget: QuantizeBudget | undefined;
+  if (mixedPrecision) {
+    budget = { maxDrop: options.maxDrop!, drop: mixedPrecision.finalDrop, measure: mixedPrecision.measure, images: mixedPrecision.heldOutImages, heldOutImages: mixedPrecision.heldOutImages, met: mixedPrecision.met };
+    if (mixedPrecision.measure === 'mirror-estimate') {
+      // the written model's ranges saw every calibration image, so none is held out from it any
+      // more; judge it on all of them: 4x the images of the held-out quarter, a quarter of the
+      // sampling noise's variance
+      log(`estimating the written model's drop on all ${decodedImages.length} calibration images (label-free)`);
+      const e = await withFp32Path(typeof options.onnx === 'string' ? options.onnx : writeOnnx(model), (fp32) =>
+        estimateModelDrop(fp32, bytes, decodedImages, { ...(options.pseudoConf !== undefined ? { pseudoConf: options.pseudoConf } : {}), threads: options.threads }),
+      );
+      budget = { ...budget, drop: e.drop, noise: e.noise, estimate: e, images: decodedImages.length, met: e.drop <= options.maxDrop! };
+      log(`written model: estimated drop ${e.drop.toFixed(2)} ± ${e.noise.toFixed(2)} points on ${decodedImages.length} calibration images (budget ${budget.met ? 'met' : 'NOT met'})`);
+    }
+  }
   if (options.output) writeFileAtomicSync(options.output, bytes);
   return {
     model: quantized,
@@ -427,9 +469,7 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
     excluded: plan.excluded,
     floatLayers,
     ...(mixedPrecision ? { mixedPrecision } : {}),
-    ...(mixedPrecision
-      ? { budget: { maxDrop: options.maxDrop!, drop: mixedPrecision.finalDrop, measure: mixedPrecision.measure, heldOutImages: mixedPrecision.heldOutImages, met: mixedPrecision.met } }
-      : {}),
+    ...(budget ? { budget } : {}),
     ...(layerCosts ? { layerCosts } : {}),
     uncovered,
     params,
