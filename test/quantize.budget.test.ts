@@ -4,7 +4,10 @@
  * without them the estimate is judged. Text and JSON carry the same drop.
  */
 import { describe, expect, it } from 'vitest';
+import type { HeldOutEstimate } from '../lib/quantize/held-out-estimate.js';
+import { writtenModelBudget } from '../lib/quantize/qdq.js';
 import { formatQuantizationReport, judgeBudget, type QuantizationReport, type ReportBudget } from '../lib/quantize/report.js';
+import type { MixedPrecisionResult } from '../lib/quantize/sensitivity.js';
 
 /** A report as quantizationReport() returns it, with the numbers a budget reads set by hand. */
 function report(map?: { boxDrop: number; maskDrop?: number }): QuantizationReport {
@@ -63,5 +66,19 @@ describe('judging the budget', () => {
     judgeBudget(r, { maxDrop: 1 });
     expect(r.verdict).toBe('collapsed');
     expect(r.budget!.met).toBe(false);
+  });
+});
+
+describe("quantize()'s budget for the written model", () => {
+  const search = (measure: 'map' | 'mirror-estimate', finalDrop: number, met: boolean) => ({ measure, heldOutImages: 16, finalDrop, met }) as MixedPrecisionResult;
+  const estimate = (drop: number): HeldOutEstimate => ({ box: { drop, noise: 0.5, fp32Ap: 80, int8Ap: 80 - drop }, drop, noise: 0.5, images: 64, pseudoObjects: 300 });
+
+  it('label-free: the estimate on every calibration image decides, whatever the search said', () => {
+    expect(writtenModelBudget(1, search('mirror-estimate', 0.2, true), estimate(1.5))).toMatchObject({ drop: 1.5, noise: 0.5, images: 64, heldOutImages: 16, met: false });
+    expect(writtenModelBudget(1, search('mirror-estimate', 2.0, false), estimate(0.4))).toMatchObject({ drop: 0.4, images: 64, met: true });
+  });
+
+  it('with labels: the search\'s labelled held-out drop', () => {
+    expect(writtenModelBudget(1, search('map', 0.7, true))).toEqual({ maxDrop: 1, measure: 'map', drop: 0.7, images: 16, heldOutImages: 16, met: true });
   });
 });

@@ -442,18 +442,18 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
   const bytes = writeOnnx(quantized);
   let budget: QuantizeBudget | undefined;
   if (mixedPrecision) {
-    budget = { maxDrop: options.maxDrop!, drop: mixedPrecision.finalDrop, measure: mixedPrecision.measure, images: mixedPrecision.heldOutImages, heldOutImages: mixedPrecision.heldOutImages, met: mixedPrecision.met };
+    let estimate: HeldOutEstimate | undefined;
     if (mixedPrecision.measure === 'mirror-estimate') {
       // the written model's ranges saw every calibration image, so none is held out from it any
       // more; judge it on all of them: 4x the images of the held-out quarter, a quarter of the
       // sampling noise's variance
       log(`estimating the written model's drop on all ${decodedImages.length} calibration images (label-free)`);
-      const e = await withFp32Path(typeof options.onnx === 'string' ? options.onnx : writeOnnx(model), (fp32) =>
+      estimate = await withFp32Path(typeof options.onnx === 'string' ? options.onnx : writeOnnx(model), (fp32) =>
         estimateModelDrop(fp32, bytes, decodedImages, { ...(options.pseudoConf !== undefined ? { pseudoConf: options.pseudoConf } : {}), threads: options.threads }),
       );
-      budget = { ...budget, drop: e.drop, noise: e.noise, estimate: e, images: decodedImages.length, met: e.drop <= options.maxDrop! };
-      log(`written model: estimated drop ${e.drop.toFixed(2)} ± ${e.noise.toFixed(2)} points on ${decodedImages.length} calibration images (budget ${budget.met ? 'met' : 'NOT met'})`);
     }
+    budget = writtenModelBudget(options.maxDrop!, mixedPrecision, estimate);
+    if (estimate) log(`written model: estimated drop ${budget.drop.toFixed(2)} ± ${budget.noise!.toFixed(2)} points on ${budget.images} calibration images (budget ${budget.met ? 'met' : 'NOT met'})`);
   }
   if (options.output) writeFileAtomicSync(options.output, bytes);
   return {
@@ -474,6 +474,17 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
     uncovered,
     params,
   };
+}
+
+/**
+ * The written model's budget: with labels the search's final (labelled, held-out) drop; without,
+ * the label-free estimate of the written model itself (every calibration image), which decides
+ * `met` whatever the search's held-out figure said.
+ */
+export function writtenModelBudget(maxDrop: number, search: MixedPrecisionResult, estimate?: HeldOutEstimate): QuantizeBudget {
+  const common = { maxDrop, measure: search.measure, heldOutImages: search.heldOutImages };
+  if (!estimate) return { ...common, drop: search.finalDrop, images: search.heldOutImages, met: search.met };
+  return { ...common, drop: estimate.drop, noise: estimate.noise, estimate, images: estimate.images, met: estimate.drop <= maxDrop };
 }
 
 /** Weight element count of each quantized layer (what keeping it float costs in size). */
