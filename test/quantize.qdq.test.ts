@@ -260,5 +260,6 @@ describe('quantize() on yolov8n (4 calibration images)', () => {
     await expect(quantize({ onnx: MODELS.det640(), calibration: { images: calibrationImages(1) }, method: 'kl' as never })).rejects.toThrow(/method/);
     await expect(quantize({ onnx: MODELS.det640(), calibration: { images: '/nonexistent' } })).rejects.toMatchObject({ code: 'ERR_FILE_NOT_FOUND' });
     await expect(quantize({ onnx: MODELS.det640(), calibration: { images: calibrationImages(1) }, siluInputFloor: 3 })).rejects.toThrow(/siluInputFloor/);
+    await expect(quantize({ onnx: MODELS.det640(), calibration: { images: calibrationImages(1) }, maxDrop: 1, pseudoConf: 1.5 })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION', message: 'Expected a number in (0, 1) for pseudoConf but received 1.5' });
   });
 });

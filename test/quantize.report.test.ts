@@ -193,6 +193,11 @@ describe('accuracy budget verdict', () => {
     expect(out.text()).toMatch(/OVER BUDGET: .*wrote the best effort to .*over-allowed\.onnx anyway/);
   });
 
+  it('--pseudo-conf reaches quantize() and is validated there, before calibrating', async () => {
+    await expect(quantizeCommand([MODELS.seg320(), '--calib', calib, '--out', join(dir, 'pc.onnx'), '--max-drop', '1', '--pseudo-conf', '1.5'], sink().stream)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION', message: expect.stringMatching(/pseudoConf but received 1\.5/) });
+    expect(existsSync(join(dir, 'pc.onnx'))).toBe(false);
+  });
+
   it('a budget nothing would measure is refused (--check / --trt-cache without --eval)', async () => {
     await expect(quantizeCommand([MODELS.seg320(), '--calib', calib, '--trt-cache', cache, '--out', join(dir, 'x.onnx'), '--max-drop', '1'], sink().stream)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION', message: expect.stringMatching(/--eval/) });
     await expect(quantizeCommand([MODELS.seg320(), '--calib', calib, '--check', MODELS.seg320(), '--max-drop', '1'], sink().stream)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
