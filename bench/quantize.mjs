@@ -10,6 +10,10 @@
 //   ptq        what each PTQ correction contributes, all layers int8 (no mixed precision): percentile
 //              99.999 vs per-tensor MSE range, each with and without bias correction.
 //   stability  the sensitivity order for two seeds of the held-out split: overlap of the top layers.
+//   estimate   does the label-free estimate track the labelled drop? Every layer int8, calibrated on
+//              images 0-63; on images 64-127, 48-63 (the CLI's default held-out quarter) and 0-63, the
+//              labelled drop against the mirror estimate (pseudo labels above 0.25 and above 0.5) and the
+//              old agreement proxy, on the same images.
 // BENCH_QUANTIZE_MODELS=det,seg and BENCH_QUANTIZE_TARGETS=cpu,tensorrt narrow it down.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -21,7 +25,7 @@ import { fixture, table } from './util.mjs';
 const DIST = process.env.YOLOE_TRT_DIST ? pathToFileURL(join(process.env.YOLOE_TRT_DIST, '/')).href : new URL('../dist/', import.meta.url).href;
 const BIN = new URL('cli/bin.js', DIST).pathname;
 const SPLIT = 64;
-const parts = (process.env.BENCH_QUANTIZE ?? 'user,ptq,stability').split(',');
+const parts = (process.env.BENCH_QUANTIZE ?? 'user,ptq,stability,estimate').split(',');
 const models = (process.env.BENCH_QUANTIZE_MODELS ?? 'det,seg').split(',');
 const targets = (process.env.BENCH_QUANTIZE_TARGETS ?? 'cpu,tensorrt').split(',');
 
@@ -207,10 +211,70 @@ function benchStability() {
   table('Sensitivity order for seeds 1 and 2 of the held-out split (images 0-63): top-k overlap (significant: gain > 2x its bootstrap noise, among the 16 listed)', ['model', 'target', 'k', 'overlap', 'significant (seed 1 / 2)', 'seed 1', 'seed 2'], rows);
 }
 
+async function benchEstimate() {
+  const q = await import(new URL('quantize/index.js', DIST).href);
+  const { loadModel } = await import(new URL('model.js', DIST).href);
+  const { decodeImage } = await import(new URL('image/decode.js', DIST).href);
+  const { evaluateCoco } = await import(new URL('eval/index.js', DIST).href);
+  const files = sortedImages();
+  const coco = await q.loadEvaluationData(fixture('coco128', 'annotations', 'instances_train2017.json'));
+  const idOf = new Map([...coco.imagePaths].map(([id, p]) => [basename(p), id]));
+  const sets = { 'images 64-127': files.slice(SPLIT), 'images 48-63 (held out)': files.slice(48, SPLIT), 'images 0-63 (all calibration)': files.slice(0, SPLIT) };
+  const fmt = (e) => `${e.drop.toFixed(2)} ± ${e.noise.toFixed(2)}`;
+  const rows = [];
+  for (const kind of models) {
+    const masks = kind === 'seg';
+    const val = { conf: 0.001, iou: 0.7, maxDet: 300, multiLabel: true, masks, dropEmptyMasks: false };
+    const labelled = (results, ids) => {
+      const dets = results.flatMap((r, i) => q.toCocoDetections(r, ids[i], coco.classToCategory, masks));
+      return (masks ? ['bbox', 'segm'] : ['bbox']).map((t) => evaluateCoco(coco.gt, dets, t, { imageIds: ids }).stats[0]);
+    };
+    const fp32 = await loadModel(MODELS[kind].file(), { backend: 'cpu' });
+    const nc = fp32.info.layout.nc;
+    const reference = {};
+    for (const [name, list] of Object.entries(sets)) {
+      const images = await Promise.all(list.map((f) => decodeImage(f)));
+      const preds = await fp32.detectDecoded(images, val);
+      reference[name] = { images, ids: list.map((f) => idOf.get(basename(f))), preds, mirrored: await q.mirroredDetections(fp32, images, 0.25, masks), own: await fp32.detectDecoded(images, { conf: 0.25 }) };
+      reference[name].map = labelled(preds, reference[name].ids);
+    }
+    await fp32.dispose();
+    for (const target of targets) {
+      const dir = mkdtempSync(join(tmpdir(), 'yoloe-bench-est-'));
+      try {
+        const out = join(dir, 'q.onnx');
+        await q.quantize({ onnx: MODELS[kind].file(), output: out, target, calibration: { images: files.slice(0, SPLIT) } });
+        const int8 = await loadModel(out, { backend: 'cpu' });
+        for (const [name, ref] of Object.entries(reference)) {
+          const preds = await int8.detectDecoded(ref.images, val);
+          const map = labelled(preds, ref.ids);
+          const drop = map.map((v, k) => (100 * (ref.map[k] - v)).toFixed(2)).join(' / ');
+          const e25 = q.mirrorEstimator(ref.preds, ref.mirrored, nc, { masks }).estimate(preds);
+          const high = ref.mirrored.map((r) => ({ ...r, detections: r.detections.filter((d) => d.score > 0.5) }));
+          const e50 = q.mirrorEstimator(ref.preds, high, nc, { masks }).estimate(preds);
+          const agreement = q.mirrorEstimator(ref.preds, ref.own, nc).estimate(preds);
+          const both = (e) => `${fmt(e.box)}${e.mask ? ` / ${fmt(e.mask)}` : ''}`;
+          rows.push([MODELS[kind].name, target, name, drop, both(e25), both(e50), fmt(agreement.box), e25.box.fp32Ap.toFixed(1)]);
+          console.log(`[estimate ${rows.at(-1).join(' | ')}]`);
+        }
+        await int8.dispose();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  }
+  table(
+    'Label-free drop estimates against the labelled drop on the same coco128 images (every layer int8, calibrated on images 0-63; mAP50-95 points, box / mask; +- paired bootstrap s.e. over images)',
+    ['model', 'target', 'images', 'labelled drop', 'mirror estimate, pseudo > 0.25 (default)', 'mirror, pseudo > 0.5', 'agreement proxy (old)', 'fp32 box AP vs mirror pseudo'],
+    rows,
+  );
+}
+
 export async function benchQuantize() {
   if (parts.includes('ptq')) await benchPtq();
   if (parts.includes('user')) benchUser();
   if (parts.includes('stability')) benchStability();
+  if (parts.includes('estimate')) await benchEstimate();
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await benchQuantize();
