@@ -250,9 +250,11 @@ describe('quantize() on yolov8n (4 calibration images)', () => {
     // the search judged the model that was written (ranges from all three images, folded in before it)
     const { estimateModelDrop } = await import('../lib/quantize/held-out-estimate.js');
     const { decodeImage } = await import('../lib/image/decode.js');
-    const written = await estimateModelDrop(MODELS.det640(), mixed.bytes, [await decodeImage(mixed.heldOutImages[0]!)]);
+    // (label-free, on every calibration image: the signal ones, then the held-out one)
+    const written = await estimateModelDrop(MODELS.det640(), mixed.bytes, await Promise.all(mixed.calibrationImages.map((f) => decodeImage(f))));
     expect(mixed.mixedPrecision!.fullDrop).toBe(written.drop);
     expect(mixed.mixedPrecision!.estimate!.box.int8Ap).toBe(written.box.int8Ap);
+    expect(mixed.calibrationImages.at(-1)).toBe(mixed.heldOutImages[0]);
     expect(mixed.mixedPrecision!.signalImages).toBe(2); // the calibration images, not the held-out one
     expect(mixed.calibrationImages).toHaveLength(3);
     expect(mixed.calibrationImages).toContain(mixed.heldOutImages[0]);

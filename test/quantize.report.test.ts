@@ -239,7 +239,7 @@ describe('the headline drop with labels for the judged images', () => {
     expect(headline).not.toBeNull();
     expect(headline![1]).toBe(budget.drop.toFixed(2));
     expect(text.text()).toMatch(/^ {2}estimated drop -?[\d.]+ ± [\d.]+ points on 6 calibration images \(label-free.*\): information only, not judged$/m);
-    expect(text.text()).toMatch(/^held-out estimated drop \(label-free\) on 4 images: all int8 -?[\d.]+ ± [\d.]+ -> .*agreement proxy/m);
+    expect(text.text()).toMatch(/^search: estimated drop \(label-free\) on 6 calibration images: all int8 -?[\d.]+ ± [\d.]+ -> .*agreement proxy/m);
   });
 });
 

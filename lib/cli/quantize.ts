@@ -83,9 +83,9 @@ function summary(r: QuantizeResult) {
 /** What quantize()'s search measured on its held-out images (the estimate's noise, and the agreement proxy as information). */
 function heldOutLine(mp: NonNullable<QuantizeResult['mixedPrecision']>): string {
   const noise = (v: number | undefined) => (v === undefined ? '' : ` ± ${v.toFixed(2)}`);
-  const what = mp.measure === 'map' ? 'labelled mAP drop' : 'estimated drop (label-free)';
+  const what = mp.measure === 'map' ? `held-out labelled mAP drop on ${mp.heldOutImages} images` : `estimated drop (label-free) on ${mp.heldOutImages} calibration images`;
   const agreement = mp.agreementDrop ? `; agreement proxy ${mp.agreementDrop.full.toFixed(2)} -> ${mp.agreementDrop.final.toFixed(2)} (information only: overstates)` : '';
-  return `held-out ${what} on ${mp.heldOutImages} images: all int8 ${mp.fullDrop.toFixed(2)}${noise(mp.fullNoise)} -> ${mp.finalDrop.toFixed(2)}${noise(mp.finalNoise)} points${mp.met ? '' : ' (search: budget NOT met)'}${agreement}`;
+  return `search: ${what}: all int8 ${mp.fullDrop.toFixed(2)}${noise(mp.fullNoise)} -> ${mp.finalDrop.toFixed(2)}${noise(mp.finalNoise)} points${mp.met ? '' : ' (search: budget NOT met)'}${agreement}`;
 }
 
 /** Quantizes (or checks) a model and prints the FP32 vs INT8 report; collapsed outputs fail loudly. */

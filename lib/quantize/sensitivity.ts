@@ -94,6 +94,7 @@ export type DropMeasure = 'map' | 'mirror-estimate';
 export interface MixedPrecisionResult {
   /** 'map': labelled held-out images; 'mirror-estimate': the label-free estimate (held-out-estimate.ts) */
   measure: DropMeasure;
+  /** images the drops were judged on (`heldOut`) */
   heldOutImages: number;
   /** drop in mAP points with every candidate quantized */
   fullDrop: number;
@@ -181,7 +182,7 @@ export async function chooseFloatLayers(options: MixedPrecisionOptions): Promise
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
   const fullHeadError = { cls: mean(full.errors.map((e) => e.cls)), box: mean(full.errors.map((e) => e.box)) };
   const fullDrop = full.judged.drop;
-  log(`all layers int8: ${describeDrop(full.judged)} on ${images.length} held-out images; head error on ${signalImages.length} signal images: class KL ${fullHeadError.cls.toExponential(3)}, box ${fullHeadError.box.toFixed(4)}`);
+  log(`all layers int8: ${describeDrop(full.judged)} on ${images.length} judged images; head error on ${signalImages.length} signal images: class KL ${fullHeadError.cls.toExponential(3)}, box ${fullHeadError.box.toFixed(4)}`);
   const base = {
     measure: labelled ? 'map' : 'mirror-estimate',
     heldOutImages: images.length,
