@@ -242,7 +242,19 @@ describe('quantize() on yolov8n (4 calibration images)', () => {
     const mixed = await quantize({ onnx: MODELS.det640(), calibration: { images }, maxDrop: 100, holdout: 1 });
     expect(mixed.heldOutImages).toHaveLength(1);
     expect(mixed.mixedPrecision!.floatLayers).toEqual([]);
-    expect(mixed.budget).toEqual({ maxDrop: 100, drop: mixed.mixedPrecision!.fullDrop, measure: 'agreement-map', heldOutImages: 1, met: true });
+    // the written model is judged on every calibration image (its ranges saw them all), label-free
+    expect(mixed.budget).toMatchObject({ maxDrop: 100, measure: 'mirror-estimate', images: 3, heldOutImages: 1, met: true });
+    expect(mixed.budget!.drop).toBe(mixed.budget!.estimate!.box.drop);
+    expect(mixed.budget!.noise).toBe(mixed.budget!.estimate!.box.noise);
+    expect(mixed.budget!.estimate!.images).toBe(3);
+    // the search judged the model that was written (ranges from all three images, folded in before it)
+    const { estimateModelDrop } = await import('../lib/quantize/held-out-estimate.js');
+    const { decodeImage } = await import('../lib/image/decode.js');
+    // (label-free, on every calibration image: the signal ones, then the held-out one)
+    const written = await estimateModelDrop(MODELS.det640(), mixed.bytes, await Promise.all(mixed.calibrationImages.map((f) => decodeImage(f))));
+    expect(mixed.mixedPrecision!.fullDrop).toBe(written.drop);
+    expect(mixed.mixedPrecision!.estimate!.box.int8Ap).toBe(written.box.int8Ap);
+    expect(mixed.calibrationImages.at(-1)).toBe(mixed.heldOutImages[0]);
     expect(mixed.mixedPrecision!.signalImages).toBe(2); // the calibration images, not the held-out one
     expect(mixed.calibrationImages).toHaveLength(3);
     expect(mixed.calibrationImages).toContain(mixed.heldOutImages[0]);
@@ -256,5 +268,6 @@ describe('quantize() on yolov8n (4 calibration images)', () => {
     await expect(quantize({ onnx: MODELS.det640(), calibration: { images: calibrationImages(1) }, method: 'kl' as never })).rejects.toThrow(/method/);
     await expect(quantize({ onnx: MODELS.det640(), calibration: { images: '/nonexistent' } })).rejects.toMatchObject({ code: 'ERR_FILE_NOT_FOUND' });
     await expect(quantize({ onnx: MODELS.det640(), calibration: { images: calibrationImages(1) }, siluInputFloor: 3 })).rejects.toThrow(/siluInputFloor/);
+    await expect(quantize({ onnx: MODELS.det640(), calibration: { images: calibrationImages(1) }, maxDrop: 1, pseudoConf: 1.5 })).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION', message: 'Expected a number in (0, 1) for pseudoConf but received 1.5' });
   });
 });

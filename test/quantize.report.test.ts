@@ -127,7 +127,11 @@ describe('mixed precision', () => {
     expect(candidates).toHaveLength(3);
     const heldOut = await Promise.all(images.slice(2).map(async (f) => ({ image: await decodeImage(f) })));
     const result = await chooseFloatLayers({ fp32: MODELS.det640(), build, layers: candidates, heldOut, maxDrop: -1, maxFloatLayers: 2 });
-    expect(result.measure).toBe('agreement-map');
+    expect(result.measure).toBe('mirror-estimate');
+    expect(Number.isFinite(result.fullNoise)).toBe(true);
+    // the agreement proxy rides along as information
+    expect(Number.isFinite(result.agreementDrop!.full)).toBe(true);
+    expect(result.estimate!.drop).toBe(result.finalDrop);
     expect(result.met).toBe(false); // a negative budget can never be met
     expect(result.sensitivities).toHaveLength(3);
     expect(result.sensitivities[0]!.gain).toBeGreaterThanOrEqual(result.sensitivities[2]!.gain);
@@ -189,6 +193,11 @@ describe('accuracy budget verdict', () => {
     expect(out.text()).toMatch(/OVER BUDGET: .*wrote the best effort to .*over-allowed\.onnx anyway/);
   });
 
+  it('--pseudo-conf reaches quantize() and is validated there, before calibrating', async () => {
+    await expect(quantizeCommand([MODELS.seg320(), '--calib', calib, '--out', join(dir, 'pc.onnx'), '--max-drop', '1', '--pseudo-conf', '1.5'], sink().stream)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION', message: expect.stringMatching(/pseudoConf but received 1\.5/) });
+    expect(existsSync(join(dir, 'pc.onnx'))).toBe(false);
+  });
+
   it('a budget nothing would measure is refused (--check / --trt-cache without --eval)', async () => {
     await expect(quantizeCommand([MODELS.seg320(), '--calib', calib, '--trt-cache', cache, '--out', join(dir, 'x.onnx'), '--max-drop', '1'], sink().stream)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION', message: expect.stringMatching(/--eval/) });
     await expect(quantizeCommand([MODELS.seg320(), '--calib', calib, '--check', MODELS.seg320(), '--max-drop', '1'], sink().stream)).rejects.toMatchObject({ code: 'ERR_INVALID_OPTION' });
@@ -205,6 +214,32 @@ describe('accuracy budget verdict', () => {
     expect(json.quantize.output).toBe(target);
     expect(json.report.int8.path).toBe(target);
     expect(existsSync(target)).toBe(true);
+  });
+});
+
+describe('the headline drop with labels for the judged images', () => {
+  // a real quantization with a budget and --eval: the labelled drop is the verdict, in text and JSON alike
+  const args = (out: string, ...more: string[]) => [MODELS.seg320(), '--calib', fixture('coco128', 'images', 'train2017'), '--count', '6', '--out', out, '--max-drop', '100', '--eval', fixture('coco128', 'annotations', 'instances_train2017.json'), '--limit', '4', '--latency-runs', '2', ...more];
+
+  it('report JSON and text print the same labelled drop; the label-free estimate is beside it, not judged', async () => {
+    const json = sink();
+    await quantizeCommand(args(join(dir, 'headline.onnx'), '--json'), json.stream);
+    const r = JSON.parse(json.text());
+    const { budget, map } = r.report;
+    expect(budget).toMatchObject({ maxDrop: 100, met: true, judgedOn: 'evaluation', measure: 'mirror-estimate', calibrationImages: 6 });
+    expect(budget.drop).toBe(Math.max(map.boxDrop, map.maskDrop));
+    // quantize()'s own figure, the written model's estimate on all 6 calibration images, rides along
+    expect(r.quantize.budget).toMatchObject({ measure: 'mirror-estimate', images: 6, heldOutImages: 4, met: true });
+    expect(budget.calibrationDrop).toBe(r.quantize.budget.drop);
+    expect(budget.calibrationNoise).toBe(r.quantize.budget.noise);
+    expect(r.quantize.budget.drop).toBe(Math.max(r.quantize.budget.estimate.box.drop, r.quantize.budget.estimate.mask.drop));
+    const text = sink();
+    await quantizeCommand(args(join(dir, 'headline-text.onnx')), text.stream);
+    const headline = text.text().match(/^budget: max-drop 100\.00 points met: drop (-?[\d.]+) points \(labelled mAP50-95 on 4 evaluation images\)$/m);
+    expect(headline).not.toBeNull();
+    expect(headline![1]).toBe(budget.drop.toFixed(2));
+    expect(text.text()).toMatch(/^ {2}estimated drop -?[\d.]+ ± [\d.]+ points on 6 calibration images \(label-free.*\): information only, not judged$/m);
+    expect(text.text()).toMatch(/^search: estimated drop \(label-free\) on 6 calibration images: all int8 -?[\d.]+ ± [\d.]+ -> .*agreement proxy/m);
   });
 });
 

@@ -39,6 +39,18 @@ describe('headError', () => {
     expect(combinedErrors(ref, ref)).toEqual([0.5 * (2 / 3 + 0.1 / 0.2), 0.5 * (4 / 3 + 0.3 / 0.2)]);
     expect(combinedErrors([{ cls: 0, box: 0 }], ref)).toEqual([0]);
   });
+
+  it("combinedErrors 'per-image': each image relative to its own all-int8 error, so every image weighs the same", () => {
+    const ref = [{ cls: 2, box: 0.1 }, { cls: 40, box: 3 }, { cls: 1, box: 0 }];
+    // the all-int8 model itself: 1 on every image, however hard the image
+    expect(combinedErrors(ref, ref, 'per-image')).toEqual([1, 1, 1]);
+    // half the class error and a quarter of the box error on each image; no boxes: classes only
+    const variant = [{ cls: 1, box: 0.025 }, { cls: 20, box: 0.75 }, { cls: 0.5, box: 0 }];
+    expect(combinedErrors(variant, ref, 'per-image')).toEqual([0.5 * (0.5 + 0.25), 0.5 * (0.5 + 0.25), 0.5]);
+    // 'mean' lets the hard second image dominate the same variant
+    const mean = combinedErrors(variant, ref);
+    expect(mean[1]! / mean[0]!).toBeGreaterThan(10);
+  });
 });
 
 describe('pairedBootstrap', () => {

@@ -26,11 +26,16 @@ export const quantizeUsage = `yoloe-trt quantize <model.onnx> --calib DIR --out 
   --count N          calibration images to sample (default min(500, available))
   --seed N           sampling seed (default 0)
   --max-drop X       keep the most sensitive layers float until the held-out mAP drop <= X points;
-                     a missed budget (held-out, or --eval's box / mask drop) is the verdict OVER BUDGET:
-                     exit non-zero and the model is not written
+                     a missed budget is the verdict OVER BUDGET: exit non-zero and the model is not
+                     written. Judged on --eval's labelled box / mask drop when given (the held-out
+                     drop is then shown as information), else on the held-out drop
   --allow-over-budget  write the best-effort model anyway when the budget is missed (verdict still OVER BUDGET)
   --holdout N        calibration images held out to judge --max-drop (default max(4, a quarter))
-  --calib-labels D   labels of the calibration images (COCO JSON / data YAML) for --max-drop
+  --calib-labels D   labels of the calibration images (COCO JSON / data YAML) for --max-drop; without
+                     them the held-out drop is a label-free estimate (fp32 on the mirrored images as
+                     pseudo labels), printed with its bootstrap noise
+  --pseudo-conf X    score above which fp32's detections on the mirrored images are pseudo labels
+                     (default 0.25)
   --silu-floor X     cpu: floor of SiLU input ranges, a negative number or 'off' (default -8)
   --exclude NAMES    node names to keep float, comma-separated
   --exclude-op OPS   op types to keep float, comma-separated
@@ -71,7 +76,16 @@ function summary(r: QuantizeResult) {
     uncovered: r.uncovered.length,
     ...(r.mixedPrecision ? { mixedPrecision: { ...r.mixedPrecision, sensitivities: r.mixedPrecision.sensitivities.slice(0, 16) } } : {}),
     ...(r.layerCosts ? { layerCosts: r.layerCosts } : {}),
+    ...(r.budget ? { budget: r.budget } : {}),
   };
+}
+
+/** What quantize()'s search measured on its held-out images (the estimate's noise, and the agreement proxy as information). */
+function heldOutLine(mp: NonNullable<QuantizeResult['mixedPrecision']>): string {
+  const noise = (v: number | undefined) => (v === undefined ? '' : ` ± ${v.toFixed(2)}`);
+  const what = mp.measure === 'map' ? `held-out labelled mAP drop on ${mp.heldOutImages} images` : `estimated drop (label-free) on ${mp.heldOutImages} calibration images`;
+  const agreement = mp.agreementDrop ? `; agreement proxy ${mp.agreementDrop.full.toFixed(2)} -> ${mp.agreementDrop.final.toFixed(2)} (information only: overstates)` : '';
+  return `search: ${what}: all int8 ${mp.fullDrop.toFixed(2)}${noise(mp.fullNoise)} -> ${mp.finalDrop.toFixed(2)}${noise(mp.finalNoise)} points${mp.met ? '' : ' (search: budget NOT met)'}${agreement}`;
 }
 
 /** Quantizes (or checks) a model and prints the FP32 vs INT8 report; collapsed outputs fail loudly. */
@@ -88,6 +102,7 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
     'bias-correction': { type: 'boolean' },
     holdout: { type: 'string' },
     'calib-labels': { type: 'string' },
+    'pseudo-conf': { type: 'string' },
     'silu-floor': { type: 'string' },
     exclude: { type: 'string' },
     'exclude-op': { type: 'string' },
@@ -159,6 +174,7 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
         calibration: { images: requireFlag('calib', values.calib), count: numberFlag('count', values.count), seed: numberFlag('seed', values.seed) },
         maxDrop,
         holdout: numberFlag('holdout', values.holdout),
+        ...(values['pseudo-conf'] !== undefined ? { pseudoConf: numberFlag('pseudo-conf', values['pseudo-conf']) } : {}),
         ...(values['bias-correction'] ? { biasCorrection: true } : {}),
         ...(values['silu-floor'] !== undefined ? { siluInputFloor: values['silu-floor'] === 'off' ? null : numberFlag('silu-floor', values['silu-floor']) } : {}),
         ...(labels ? { labels } : {}),
@@ -175,7 +191,13 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
   const latencyRuns = numberFlag('latency-runs', values['latency-runs']);
   if (latencyRuns !== undefined && !(Number.isInteger(latencyRuns) && latencyRuns > 0)) throw new YoloeTrtError('ERR_INVALID_OPTION', `Expected a positive integer for --latency-runs but received ${latencyRuns}`, { option: 'latency-runs' });
   const budget = maxDrop === undefined ? undefined : result?.budget
-    ? { maxDrop, heldOutDrop: result.budget.drop, measure: result.budget.measure, heldOutImages: result.budget.heldOutImages }
+    ? {
+        maxDrop,
+        calibrationDrop: result.budget.drop,
+        ...(result.budget.noise !== undefined ? { calibrationNoise: result.budget.noise } : {}),
+        measure: result.budget.measure,
+        calibrationImages: result.budget.images,
+      }
     : { maxDrop };
   let report;
   try {
@@ -203,7 +225,7 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
       out.write(`${keep ? 'wrote' : 'did NOT write'} ${destination}: ${result.counts.quantizeLinear} QuantizeLinear, ${result.counts.weights} int8 weights (${result.target}, ${result.method})\n`);
       out.write(`float by default: ${result.floatByDefault.join(', ') || 'none'}\n`);
       if (result.floatLayers.length) out.write(`kept float for accuracy: ${result.floatLayers.join(', ')}\n`);
-      if (result.mixedPrecision) out.write(`held-out drop (${result.mixedPrecision.measure}): all int8 ${result.mixedPrecision.fullDrop.toFixed(2)} -> ${result.mixedPrecision.finalDrop.toFixed(2)} points${result.mixedPrecision.met ? '' : ' (budget NOT met)'}\n`);
+      if (result.mixedPrecision) out.write(`${heldOutLine(result.mixedPrecision)}\n`);
       if (result.layerCosts) for (const l of result.layerCosts.layers) out.write(`  ${l.name}: +${l.ms.toFixed(2)} ms, +${(l.bytes / 1e3).toFixed(1)} kB\n`);
     }
     out.write(`${formatQuantizationReport(report)}\n`);

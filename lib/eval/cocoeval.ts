@@ -7,7 +7,7 @@ import { YoloeTrtError } from '../errors.js';
 import { accumulate } from './accumulate.js';
 import { evaluateImage, type EvalDetection, type EvalGroundTruth, type ImageEvaluation } from './evaluate-image.js';
 import { boxIouMatrix, rleArea, rleIouMatrix, rleToBbox, segmentationToRle, type Box } from './mask-ops.js';
-import { linspace } from './numpy-compat.js';
+import { linspace, numpyMean } from './numpy-compat.js';
 import { formatCocoTable, summarize, summarizeCategory } from './summarize.js';
 import type { CocoAnnotation, CocoDetection, CocoGroundTruth, CocoSegmentation, IouType } from './types.js';
 import { checkKnownKeys } from '../validate.js';
@@ -81,6 +81,56 @@ function isBox(value: unknown): value is Box {
  * console.log(table); // stats[0] is mAP@[.5:.95]
  */
 export function evaluateCoco(gt: CocoGroundTruth, dets: CocoDetection[], iouType: IouType, options: CocoEvalOptions = {}): CocoEvalResult {
+  const { evals } = evaluatePerImage(gt, dets, iouType, options);
+  const acc = accumulate(evals, MAX_DETS, IOU_THRESHOLDS.length, RECALL_THRESHOLDS);
+  const stats = summarize(acc, IOU_THRESHOLDS, MAX_DETS);
+  const byCategory = categoryIds(gt).map((categoryId, k) => ({ categoryId, ...summarizeCategory(acc, k, IOU_THRESHOLDS, MAX_DETS) }));
+  return { stats, table: formatCocoTable(stats), byCategory, prCurve: meanPrCurve(acc) };
+}
+
+/** Box or mask AP of one set of detections on any multiset of its images (a bootstrap resample). */
+export interface ImageSetAp {
+  /** the evaluated image ids, ascending: sample entries index this list */
+  imageIds: number[];
+  /**
+   * mAP@[.50:.95] and mAP@.50 (area all, 100 detections) over `sample` (indices into imageIds,
+   * repeats allowed); default every image once, which equals evaluateCoco's stats[0] and stats[1]
+   */
+  ap(sample?: readonly number[]): { map: number; map50: number };
+}
+
+/**
+ * Matches detections to ground truth once per image, then accumulates AP over any multiset of the
+ * images: a bootstrap over images costs one accumulation per resample, not a re-evaluation.
+ */
+export function evaluateCocoImages(gt: CocoGroundTruth, dets: CocoDetection[], iouType: IouType, options: CocoEvalOptions = {}): ImageSetAp {
+  const { evals, imgIds } = evaluatePerImage(gt, dets, iouType, options);
+  // area 'all' and maxDets 100 only: what mAP@[.50:.95] reads
+  const all = evals.map((areas) => [areas[0]!]);
+  const maxDets = [MAX_DETS[MAX_DETS.length - 1]!];
+  return {
+    imageIds: imgIds,
+    ap(sample) {
+      const picked = sample ? all.map(([row]) => [sample.map((i) => row![i] ?? null)]) : all;
+      const acc = accumulate(picked, maxDets, IOU_THRESHOLDS.length, RECALL_THRESHOLDS);
+      return { map: definedMean(acc.precision, 0, acc.precision.length), map50: definedMean(acc.precision, 0, acc.precision.length / acc.dims.T) };
+    },
+  };
+}
+
+/** numpy's mean of the entries > -1 of precision[from, to) (-1 when none), as summarize() reads them. */
+function definedMean(values: Float64Array, from: number, to: number): number {
+  const picked: number[] = [];
+  for (let i = from; i < to; i++) if (values[i]! > -1) picked.push(values[i]!);
+  return picked.length ? numpyMean(picked) : -1;
+}
+
+function categoryIds(gt: CocoGroundTruth): number[] {
+  return [...new Set(gt.categories.map((c) => c.id))].sort((a, b) => a - b);
+}
+
+/** pycocotools' evaluate(): evalImgs as [category][area range][image], images in ascending id order. */
+function evaluatePerImage(gt: CocoGroundTruth, dets: CocoDetection[], iouType: IouType, options: CocoEvalOptions): { evals: (ImageEvaluation | null)[][][]; imgIds: number[] } {
   if (iouType !== 'bbox' && iouType !== 'segm') throw datasetError(`Expected 'bbox' or 'segm' for iouType but received ${String(iouType)}`);
   if (!gt || !Array.isArray(gt.images) || !Array.isArray(gt.annotations) || !Array.isArray(gt.categories)) {
     throw datasetError('Ground truth needs images, annotations and categories arrays');
@@ -92,7 +142,7 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoDetection[], iouType
   for (const image of gt.images) images.set(image.id, { width: image.width, height: image.height });
   const imgIds = [...new Set(options.imageIds ?? gt.images.map((i) => i.id))].sort((a, b) => a - b);
   for (const id of imgIds) if (!images.has(id)) throw datasetError(`Image id ${id} is not in the ground truth`);
-  const catIds = [...new Set(gt.categories.map((c) => c.id))].sort((a, b) => a - b);
+  const catIds = categoryIds(gt);
   const imgIndex = new Map(imgIds.map((id, i) => [id, i]));
   const catIndex = new Map(catIds.map((id, k) => [id, k]));
 
@@ -119,11 +169,7 @@ export function evaluateCoco(gt: CocoGroundTruth, dets: CocoDetection[], iouType
       }
     }
   }
-
-  const acc = accumulate(evals, MAX_DETS, IOU_THRESHOLDS.length, RECALL_THRESHOLDS);
-  const stats = summarize(acc, IOU_THRESHOLDS, MAX_DETS);
-  const byCategory = catIds.map((categoryId, k) => ({ categoryId, ...summarizeCategory(acc, k, IOU_THRESHOLDS, MAX_DETS) }));
-  return { stats, table: formatCocoTable(stats), byCategory, prCurve: meanPrCurve(acc) };
+  return { evals, imgIds };
 }
 
 /** Mean over categories of precision[t = IoU .50][r][k][area all][maxDets 100], -1 entries skipped. */

@@ -65,6 +65,11 @@ export interface EvaluateOptions {
   keepDetections?: boolean;
 }
 
+/** Ultralytics val's detection settings (multi-label NMS at conf 0.001, empty masks kept), masks on or off. */
+export function validationDetectOptions(masks: boolean, o: Pick<EvaluateOptions, 'conf' | 'iou' | 'maxDet'> = {}) {
+  return { conf: o.conf ?? 0.001, iou: o.iou ?? 0.7, maxDet: o.maxDet ?? 300, multiLabel: true, masks, dropEmptyMasks: false };
+}
+
 export function apSummary(stats: number[], table: string, prCurve?: ApSummary['prCurve']): ApSummary {
   const [map, map50, map75, mapSmall, mapMedium, mapLarge, ar1, ar10, ar100, arSmall, arMedium, arLarge] = stats as [number, number, number, number, number, number, number, number, number, number, number, number];
   return { map, map50, map75, mapSmall, mapMedium, mapLarge, ar1, ar10, ar100, arSmall, arMedium, arLarge, stats, table, ...(prCurve ? { prCurve } : {}) };
@@ -103,7 +108,7 @@ export async function evaluateModel(model: Model, data: GroundTruthDataset, opti
   const images = evaluationImages(data, options);
   const masks = options.masks ?? model.info.task === 'segment';
   // as Ultralytics val: its own post-processing keeps detections whose mask is empty
-  const detectOptions = { conf: options.conf ?? 0.001, iou: options.iou ?? 0.7, maxDet: options.maxDet ?? 300, multiLabel: true, masks, dropEmptyMasks: false };
+  const detectOptions = validationDetectOptions(masks, options);
   const dets: CocoDetection[] = [];
   let done = 0;
   for (const { id, path } of images) {

@@ -51,11 +51,25 @@ export function headError(fp32: RawHead, int8: RawHead): HeadError {
   return { cls: kl / fp32.anchors, box: weight > 0 ? boxSum / weight : 0 };
 }
 
+/** How combinedErrors scales each image's error: by the all-int8 mean over images, or by that image's own all-int8 error. */
+export type ErrorNormalisation = 'mean' | 'per-image';
+
 /**
- * One number per image: each part relative to the all-int8 model's mean on the same images, so
- * class and box error weigh the same whatever their units (1 = as bad as all int8 on average).
+ * One number per image: class and box error each relative to the all-int8 model's (`reference`),
+ * so they weigh the same whatever their units. 'mean': relative to the all-int8 mean over the
+ * images (1 = as bad as all int8 on average; an image with 10x the error weighs 10x). 'per-image':
+ * relative to the same image's all-int8 error (1 = as bad as all int8 on this image), so every
+ * image weighs the same and a few hard images do not decide the ranking.
  */
-export function combinedErrors(errors: HeadError[], reference: HeadError[]): number[] {
+export function combinedErrors(errors: HeadError[], reference: HeadError[], normalisation: ErrorNormalisation = 'mean'): number[] {
+  if (normalisation === 'per-image') {
+    return errors.map((e, i) => {
+      const r = reference[i]!;
+      // an image with no box error at all int8 (nothing scored above 0.01) is judged on its classes
+      if (!(r.box > 0)) return r.cls > 0 ? e.cls / r.cls : 0;
+      return 0.5 * ((r.cls > 0 ? e.cls / r.cls : 0) + e.box / r.box);
+    });
+  }
   const mean = (f: (e: HeadError) => number) => reference.reduce((s, e) => s + f(e), 0) / Math.max(1, reference.length);
   const cls = mean((e) => e.cls) || 1;
   const box = mean((e) => e.box) || 1;

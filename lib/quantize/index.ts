@@ -3,10 +3,12 @@ export { quantize, modelImgsz, type QuantizeOptions, type QuantizeResult, type I
 export { planQdq, QUANTIZE_TARGETS, type QuantizeTarget, type ExcludeOptions, type PlacementOptions, type QdqPlan } from './placement.js';
 export { applyQdq, asymmetricParams, symmetricParams, quantizeWeight, type QuantParams } from './qdq-write.js';
 export { collectStatistics, computeRanges, CALIBRATION_METHODS, type CalibrationMethod, type ActivationRange, type TensorStatistics } from './statistics.js';
-export { chooseFloatLayers, pruneCostlyFloatLayers, type MixedPrecisionResult, type MixedPrecisionStep, type LayerSensitivity } from './sensitivity.js';
-export { headError, pairedBootstrap, type HeadError, type PairedDifference } from './head-error.js';
+export { chooseFloatLayers, pruneCostlyFloatLayers, type MixedPrecisionResult, type MixedPrecisionStep, type LayerSensitivity, type DropMeasure } from './sensitivity.js';
+export { headError, pairedBootstrap, combinedErrors, type HeadError, type PairedDifference, type ErrorNormalisation } from './head-error.js';
+export { estimateModelDrop, mirrorEstimator, mirroredDetections, pseudoGroundTruth, DEFAULT_PSEUDO_CONF, type HeldOutEstimate, type DropEstimate, type MirrorEstimator, type MirrorEstimatorOptions } from './held-out-estimate.js';
+export { mirrorImage, mirrorBox, mirrorMask, mirrorResult } from './mirror.js';
 export { fastDfl } from './fast-dfl.js';
-export { checkQuantizedModel, quantizationReport, formatQuantizationReport, type QuantizationCheck, type QuantizationReport, type QuantizationVerdict, type ReportVerdict, type ReportBudget, judgeBudget } from './report.js';
+export { checkQuantizedModel, quantizationReport, formatQuantizationReport, type QuantizationCheck, type QuantizationReport, type QuantizationVerdict, type ReportVerdict, type ReportBudget, type JudgedBudget, judgeBudget } from './report.js';
 export { compareDetections, type Agreement, type RawComparison } from './agreement.js';
 export { evaluateModel, loadEvaluationData, toCocoDetections, type EvaluationResult, type ApSummary, type EvaluateOptions } from './evaluate-model.js';
 export { measureLatency, measureLatencyRatio, measureLatencyRuns } from './latency.js';

@@ -4,17 +4,19 @@
  * most sensitive layers in float until the held-out accuracy drop fits the budget.
  *
  * The drop is measured as mAP50-95 points on the held-out images when they have labels (for a
- * segmentation model the larger of the box and the mask drop);
- * without labels it is a stricter proxy: the mAP50-95 of the predictions against the fp32
- * detections (conf 0.25) taken as ground truth, fp32 minus int8.
+ * segmentation model the larger of the box and the mask drop); without labels it is the
+ * label-free estimate of held-out-estimate.ts (pseudo ground truth: fp32 on the mirrored
+ * images), box and mask, with its bootstrap noise. The older agreement proxy (fp32's own
+ * detections as ground truth, which overstates the drop several times) is kept as information.
  */
 import { YoloeTrtError } from '../errors.js';
-import { evaluateCoco, type CocoAnnotation, type CocoDetection, type CocoGroundTruth, type GroundTruthDataset } from '../eval/index.js';
+import { evaluateCoco, type CocoDetection, type GroundTruthDataset } from '../eval/index.js';
 import type { Model } from '../model.js';
 import type { HeadLayout, ImageResult, RgbImage, Tensor } from '../types.js';
 import { RawHead } from './agreement.js';
-import { combinedErrors, headError, pairedBootstrap, type HeadError } from './head-error.js';
-import { toCocoDetections } from './evaluate-model.js';
+import { combinedErrors, headError, pairedBootstrap, type ErrorNormalisation, type HeadError } from './head-error.js';
+import { toCocoDetections, validationDetectOptions } from './evaluate-model.js';
+import { DEFAULT_PSEUDO_CONF, mirroredDetections, mirrorEstimator, type HeldOutEstimate } from './held-out-estimate.js';
 import type { Layer } from './graph.js';
 import { withModel } from './temp-model.js';
 
@@ -42,6 +44,10 @@ export interface MixedPrecisionOptions {
    * held-out mAP check judges on images the ranking never saw.
    */
   signalImages?: RgbImage[];
+  /** without labels: fp32 detections on the mirrored images scoring above this are the pseudo ground truth; default 0.25 */
+  pseudoConf?: number;
+  /** how each image's head error is scaled before images are averaged (head-error.ts); default 'mean' */
+  errorNormalisation?: ErrorNormalisation;
   /** at most this many layers kept in float; default 16 */
   maxFloatLayers?: number;
   /**
@@ -70,22 +76,37 @@ export interface LayerSensitivity {
 /** One nested prefix of the ranking, checked. */
 export interface MixedPrecisionStep {
   floatLayers: number;
-  /** held-out mAP drop in points */
+  /** held-out mAP drop in points (labelled, or the label-free estimate) */
   drop: number;
+  /** the estimate's bootstrap noise (without labels) */
+  dropNoise?: number;
+  /** information only: the agreement proxy's drop (fp32's own detections as ground truth) */
+  agreementDrop?: number;
   /** head output error as a fraction of the all-int8 error (1 = all int8) */
   error: number;
   /** bootstrap standard error of `error` */
   errorNoise: number;
 }
 
+/** How a held-out drop was measured: labelled mAP, or the label-free mirror estimate. */
+export type DropMeasure = 'map' | 'mirror-estimate';
+
 export interface MixedPrecisionResult {
-  /** 'map': labelled held-out images; 'agreement-map': the fp32-as-ground-truth proxy */
-  measure: 'map' | 'agreement-map';
+  /** 'map': labelled held-out images; 'mirror-estimate': the label-free estimate (held-out-estimate.ts) */
+  measure: DropMeasure;
+  /** images the drops were judged on (`heldOut`) */
   heldOutImages: number;
   /** drop in mAP points with every candidate quantized */
   fullDrop: number;
   /** drop with the chosen layers in float */
   finalDrop: number;
+  /** without labels: bootstrap noise of fullDrop and finalDrop */
+  fullNoise?: number;
+  finalNoise?: number;
+  /** without labels: the final estimate's box (and mask) parts */
+  estimate?: HeldOutEstimate;
+  /** information only (not judged): the agreement proxy's drop, all int8 and final */
+  agreementDrop?: { full: number; final: number };
   met: boolean;
   floatLayers: string[];
   sensitivities: LayerSensitivity[];
@@ -98,7 +119,6 @@ export interface MixedPrecisionResult {
   fullHeadError: HeadError;
 }
 
-const VAL = { conf: 0.001, iou: 0.7, maxDet: 300, multiLabel: true, masks: false };
 
 function rawLayout(model: Model): Extract<HeadLayout, { kind: 'raw' }> {
   const layout = model.info.layout;
@@ -114,22 +134,6 @@ async function rawOutputs(model: Model, images: RgbImage[]): Promise<RawHead[]> 
     heads.push(new RawHead(outputs[layout.output] as Tensor, layout));
   }
   return heads;
-}
-
-/** fp32 detections at conf 0.25 as COCO ground truth (class index + 1 as category). */
-function pseudoGroundTruth(results: ImageResult[], nc: number): CocoGroundTruth {
-  const annotations: CocoAnnotation[] = [];
-  results.forEach((r, i) => {
-    for (const d of r.detections) {
-      const [x1, y1, x2, y2] = d.box;
-      annotations.push({ id: annotations.length + 1, image_id: i + 1, category_id: d.classId + 1, bbox: [x1, y1, x2 - x1, y2 - y1], area: (x2 - x1) * (y2 - y1), iscrowd: 0 });
-    }
-  });
-  return {
-    images: results.map((r, i) => ({ id: i + 1, width: r.width, height: r.height })),
-    annotations,
-    categories: Array.from({ length: nc }, (_, c) => ({ id: c + 1, name: String(c) })),
-  };
 }
 
 /** Prefix sizes tried, in order (nested sets: the most sensitive k layers). */
@@ -153,55 +157,59 @@ export async function chooseFloatLayers(options: MixedPrecisionOptions): Promise
   const labelled = options.labels !== undefined && heldOut.every((h) => h.id !== undefined);
   const log = options.onProgress ?? (() => {});
 
-  // with labels, a segmentation model's budget holds for mask mAP too (the target is on masks)
-  const val = await withModel(options.fp32, async (m) => ({ ...VAL, masks: labelled && m.info.task === 'segment', dropEmptyMasks: false }));
+  // a segmentation model's budget holds for mask mAP too (the target is on masks)
+  const val = await withModel(options.fp32, async (m) => validationDetectOptions(m.info.task === 'segment'));
   const reference = await withModel(options.fp32, async (m) => ({
     raw: await rawOutputs(m, signalImages),
     nc: rawLayout(m).nc,
     preds: await m.detectDecoded(images, val),
-    dets: await m.detectDecoded(images, { conf: 0.25 }),
+    dets: labelled ? [] : await m.detectDecoded(images, { conf: 0.25 }),
+    mirrored: labelled ? [] : await mirroredDetections(m, images, options.pseudoConf ?? DEFAULT_PSEUDO_CONF, val.masks),
   }));
-  const classToCategory = labelled ? options.labels!.classToCategory : Array.from({ length: reference.nc }, (_, c) => c + 1);
-  const gt = labelled ? options.labels!.gt : pseudoGroundTruth(reference.dets, reference.nc);
-  const ids = labelled ? heldOut.map((h) => h.id!) : heldOut.map((_, i) => i + 1);
-  const mapOf = (results: ImageResult[]): number[] => {
-    const dets: CocoDetection[] = results.flatMap((r, i) => toCocoDetections(r, ids[i]!, classToCategory, val.masks));
-    const box = evaluateCoco(gt, dets, 'bbox', { imageIds: ids }).stats[0]!;
-    return val.masks ? [box, evaluateCoco(gt, dets, 'segm', { imageIds: ids }).stats[0]!] : [box];
-  };
-  const fp32Map = mapOf(reference.preds);
+  const judge = labelled ? labelledJudge(options.labels!, heldOut, val.masks, reference.preds) : estimateJudge(reference, val.masks);
 
   const errorsOf = async (m: Model) => {
     const errors: HeadError[] = [];
     for (const [i, image] of signalImages.entries()) errors.push(headError(reference.raw[i]!, (await rawOutputs(m, [image]))[0]!));
     return errors;
   };
-  const dropOfModel = async (m: Model) => {
-    const maps = mapOf(await m.detectDecoded(images, val));
-    return Math.max(...maps.map((v, k) => 100 * (fp32Map[k]! - v)));
-  };
-  const dropOf = (floatLayers: string[]) => withModel(options.build(floatLayers), dropOfModel);
+  const judgeModel = async (m: Model) => judge(await m.detectDecoded(images, val));
+  const dropOf = (floatLayers: string[]) => withModel(options.build(floatLayers), async (m) => (await judgeModel(m)).drop);
 
-  const full = await withModel(options.build([]), async (m) => ({ drop: await dropOfModel(m), errors: await errorsOf(m) }));
-  const fullErrors = combinedErrors(full.errors, full.errors);
+  const full = await withModel(options.build([]), async (m) => ({ judged: await judgeModel(m), errors: await errorsOf(m) }));
+  const norm = options.errorNormalisation ?? 'mean';
+  const fullErrors = combinedErrors(full.errors, full.errors, norm);
   const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / Math.max(1, xs.length);
   const fullHeadError = { cls: mean(full.errors.map((e) => e.cls)), box: mean(full.errors.map((e) => e.box)) };
-  const fullDrop = full.drop;
-  log(`all layers int8: drop ${fullDrop.toFixed(2)} points (${labelled ? 'mAP' : 'agreement mAP'} on ${images.length} held-out images); head error on ${signalImages.length} signal images: class KL ${fullHeadError.cls.toExponential(3)}, box ${fullHeadError.box.toFixed(4)}`);
+  const fullDrop = full.judged.drop;
+  log(`all layers int8: ${describeDrop(full.judged)} on ${images.length} judged images; head error on ${signalImages.length} signal images: class KL ${fullHeadError.cls.toExponential(3)}, box ${fullHeadError.box.toFixed(4)}`);
   const base = {
-    measure: labelled ? 'map' : 'agreement-map',
+    measure: labelled ? 'map' : 'mirror-estimate',
     heldOutImages: images.length,
     signalImages: signalImages.length,
     fullDrop,
+    ...(full.judged.noise !== undefined ? { fullNoise: full.judged.noise } : {}),
     fullError: 1,
     fullHeadError,
   } as const;
-  if (fullDrop <= maxDrop) return { ...base, finalDrop: fullDrop, met: true, floatLayers: [], sensitivities: [], steps: [] };
+  /** the result with `final` (a judged prefix, or all int8) as the written model */
+  const finish = (final: Judged, met: boolean, floatLayers: string[], sensitivities: LayerSensitivity[], steps: MixedPrecisionStep[]): MixedPrecisionResult => ({
+    ...base,
+    finalDrop: final.drop,
+    ...(final.noise !== undefined ? { finalNoise: final.noise } : {}),
+    ...(final.estimate ? { estimate: final.estimate } : {}),
+    ...(final.agreementDrop !== undefined ? { agreementDrop: { full: full.judged.agreementDrop!, final: final.agreementDrop } } : {}),
+    met,
+    floatLayers,
+    sensitivities,
+    steps,
+  });
+  if (fullDrop <= maxDrop) return finish(full.judged, true, [], [], []);
 
   const sensitivities: LayerSensitivity[] = [];
   for (const [k, layer] of options.layers.entries()) {
     const errors = await withModel(options.build([layer.name]), errorsOf);
-    const { mean: gain, noise } = pairedBootstrap(fullErrors, combinedErrors(errors, full.errors));
+    const { mean: gain, noise } = pairedBootstrap(fullErrors, combinedErrors(errors, full.errors, norm));
     sensitivities.push({ name: layer.name, gain, noise, significant: gain > 2 * noise });
     if ((k + 1) % 8 === 0) log(`sensitivity ${k + 1}/${options.layers.length}`);
   }
@@ -210,25 +218,76 @@ export async function chooseFloatLayers(options: MixedPrecisionOptions): Promise
   log(`${candidates.length} of ${sensitivities.length} layers gain more than twice their noise; top: ${candidates.slice(0, 4).map((s) => `${s.name} ${s.gain.toFixed(3)}±${s.noise.toFixed(3)}`).join(', ')}`);
   const limit = Math.min(options.maxFloatLayers ?? 16, candidates.length);
   const steps: MixedPrecisionStep[] = [];
+  const judgedSteps: Judged[] = [];
   for (const k of PREFIXES.filter((k) => k <= limit)) {
     const floatLayers = candidates.slice(0, k).map((s) => s.name);
-    const step = await withModel(options.build(floatLayers), async (m) => {
-      const { mean: gain, noise } = pairedBootstrap(fullErrors, combinedErrors(await errorsOf(m), full.errors));
-      return { floatLayers: k, drop: await dropOfModel(m), error: 1 - gain, errorNoise: noise };
+    const { step, judged } = await withModel(options.build(floatLayers), async (m) => {
+      const { mean: gain, noise } = pairedBootstrap(fullErrors, combinedErrors(await errorsOf(m), full.errors, norm));
+      const j = await judgeModel(m);
+      const s: MixedPrecisionStep = {
+        floatLayers: k,
+        drop: j.drop,
+        ...(j.noise !== undefined ? { dropNoise: j.noise } : {}),
+        ...(j.agreementDrop !== undefined ? { agreementDrop: j.agreementDrop } : {}),
+        error: 1 - gain,
+        errorNoise: noise,
+      };
+      return { step: s, judged: j };
     });
     steps.push(step);
-    log(`${k} layer(s) in float: drop ${step.drop.toFixed(2)} points, head error ${step.error.toFixed(3)} ± ${step.errorNoise.toFixed(3)} of all-int8`);
+    judgedSteps.push(judged);
+    log(`${k} layer(s) in float: ${describeDrop(judged)}, head error ${step.error.toFixed(3)} ± ${step.errorNoise.toFixed(3)} of all-int8`);
     if (step.drop <= maxDrop) {
-      const pruned = options.layerCost ? await pruneCostlyFloatLayers(floatLayers, step.drop, options.layerCost, (f) => dropOf(f), maxDrop, log) : { floatLayers, drop: step.drop };
-      return { ...base, finalDrop: pruned.drop, met: true, floatLayers: pruned.floatLayers, sensitivities, steps };
+      if (!options.layerCost) return finish(judged, true, floatLayers, sensitivities, steps);
+      const pruned = await pruneCostlyFloatLayers(floatLayers, step.drop, options.layerCost, (f) => dropOf(f), maxDrop, log);
+      // the pruned set is judged once more so that the result's estimate belongs to it
+      const final = pruned.floatLayers.length === floatLayers.length ? judged : await withModel(options.build(pruned.floatLayers), judgeModel);
+      return finish(final, true, pruned.floatLayers, sensitivities, steps);
     }
   }
   // over budget: the best effort is the prefix with the lowest head error (the stable signal);
   // one with more float layers wins only when it is lower by more than its noise
-  let best: MixedPrecisionStep | undefined;
-  for (const s of steps) if (!best || s.error < best.error - 2 * s.errorNoise) best = s;
-  if (!best || best.drop >= fullDrop) return { ...base, finalDrop: fullDrop, met: false, floatLayers: [], sensitivities, steps };
-  return { ...base, finalDrop: best.drop, met: false, floatLayers: candidates.slice(0, best.floatLayers).map((s) => s.name), sensitivities, steps };
+  let best = -1;
+  steps.forEach((s, i) => {
+    if (best < 0 || s.error < steps[best]!.error - 2 * s.errorNoise) best = i;
+  });
+  if (best < 0 || steps[best]!.drop >= fullDrop) return finish(full.judged, false, [], sensitivities, steps);
+  return finish(judgedSteps[best]!, false, candidates.slice(0, steps[best]!.floatLayers).map((s) => s.name), sensitivities, steps);
+}
+
+/** One model's held-out drop: labelled, or the label-free estimate with its noise and the agreement proxy beside it. */
+interface Judged {
+  drop: number;
+  noise?: number;
+  estimate?: HeldOutEstimate;
+  agreementDrop?: number;
+}
+
+function describeDrop(j: Judged): string {
+  if (j.noise === undefined) return `drop ${j.drop.toFixed(2)} points (labelled mAP)`;
+  return `estimated drop ${j.drop.toFixed(2)} ± ${j.noise.toFixed(2)} points (mirror pseudo labels; agreement proxy ${j.agreementDrop!.toFixed(2)}, information only)`;
+}
+
+/** Labelled held-out images: the larger of the box and mask mAP50-95 drops, in points. */
+function labelledJudge(labels: GroundTruthDataset, heldOut: HeldOutImage[], masks: boolean, fp32: ImageResult[]): (int8: ImageResult[]) => Judged {
+  const ids = heldOut.map((h) => h.id!);
+  const mapOf = (results: ImageResult[]): number[] => {
+    const dets: CocoDetection[] = results.flatMap((r, i) => toCocoDetections(r, ids[i]!, labels.classToCategory, masks));
+    const box = evaluateCoco(labels.gt, dets, 'bbox', { imageIds: ids }).stats[0]!;
+    return masks ? [box, evaluateCoco(labels.gt, dets, 'segm', { imageIds: ids }).stats[0]!] : [box];
+  };
+  const fp32Map = mapOf(fp32);
+  return (int8) => ({ drop: Math.max(...mapOf(int8).map((v, k) => 100 * (fp32Map[k]! - v))) });
+}
+
+/** No labels: the mirror estimate (box and mask), and the agreement proxy's box drop as information. */
+function estimateJudge(reference: { preds: ImageResult[]; dets: ImageResult[]; mirrored: ImageResult[]; nc: number }, masks: boolean): (int8: ImageResult[]) => Judged {
+  const estimator = mirrorEstimator(reference.preds, reference.mirrored, reference.nc, { masks });
+  const agreement = mirrorEstimator(reference.preds, reference.dets, reference.nc, { resamples: 0 });
+  return (int8) => {
+    const estimate = estimator.estimate(int8);
+    return { drop: estimate.drop, noise: estimate.noise, estimate, agreementDrop: agreement.estimate(int8).box.drop };
+  };
 }
 
 /**

@@ -68,7 +68,13 @@ export function writeQuantizationHtml(dir: string, report: QuantizationReport, r
   } else parts.push('<p>No per-layer sensitivity: the all-int8 model met the budget (or no --max-drop), so no layer was ranked.</p>');
   if (data.steps.length > 0) {
     parts.push('<h2>Mixed-precision steps (most sensitive k layers float)</h2>');
-    parts.push(table(['k', 'held-out drop (points)', 'head error (1 = all int8)', 'noise'], data.steps.map((s) => [s.floatLayers, s.drop.toFixed(2), s.error.toFixed(3), s.errorNoise.toFixed(3)])));
+    const measured = result?.mixedPrecision?.measure === 'mirror-estimate' ? 'label-free estimate' : 'labelled';
+    parts.push(
+      table(
+        ['k', `held-out drop (points, ${measured}, +- bootstrap s.e.)`, 'agreement proxy (information only)', 'head error (1 = all int8)', 'noise'],
+        data.steps.map((s) => [s.floatLayers, `${s.drop.toFixed(2)}${s.dropNoise !== undefined ? ` ± ${s.dropNoise.toFixed(2)}` : ''}`, s.agreementDrop !== undefined ? s.agreementDrop.toFixed(2) : '-', s.error.toFixed(3), s.errorNoise.toFixed(3)]),
+      ),
+    );
   }
   const bins = Array.from({ length: SCORE_BINS }, (_, b) => (b / SCORE_BINS).toFixed(2));
   parts.push('<h2>Score compression: anchors by best class score</h2>');
