@@ -104,7 +104,7 @@ struct Engine::Impl {
   void release(Slot* slot);
   void setInputShapes(Slot& slot, const std::vector<std::vector<int64_t>>& inputDims, LogCapture& log);
   void copyInput(Binding& binding, const HostInput& input);
-  void copyInputs(Slot& slot, const std::vector<HostInput>& inputs);
+  void copyInputs(Slot& slot, const std::vector<const HostInput*>& inputs);
   void enqueue(Slot& slot, bool copyIn, bool allowGraph, LogCapture& log);
   void enqueueOnly(Slot& slot, LogCapture& log);
   void downloadOutputs(Slot& slot, const Binding* keep);
@@ -112,6 +112,32 @@ struct Engine::Impl {
 };
 
 namespace {
+
+// The caller's host inputs in the engine's input order, each exactly once: element i feeds
+// `engineInputs[i]`, null for `filled` (the image input inferImages fills on the GPU).
+// `mismatch` is the error when names are left over or repeated.
+std::vector<const HostInput*> inEngineOrder(const std::vector<const TensorDescription*>& engineInputs,
+                                            const std::vector<HostInput>& given, const TensorDescription* filled,
+                                            const std::string& mismatch) {
+  std::vector<const HostInput*> ordered(engineInputs.size(), nullptr);
+  for (size_t i = 0; i < engineInputs.size(); ++i) {
+    if (engineInputs[i] == filled) continue;
+    for (const auto& input : given) {
+      if (input.name == engineInputs[i]->name) ordered[i] = &input;
+    }
+    if (ordered[i] == nullptr) throw BackendError(kErrShape, "Missing input '" + engineInputs[i]->name + "'");
+  }
+  if (given.size() + (filled != nullptr ? 1 : 0) != engineInputs.size()) throw BackendError(kErrShape, mismatch);
+  return ordered;
+}
+
+std::vector<const TensorDescription*> inputsOf(const std::vector<TensorDescription>& tensors) {
+  std::vector<const TensorDescription*> inputs;
+  for (const auto& tensor : tensors) {
+    if (tensor.isInput) inputs.push_back(&tensor);
+  }
+  return inputs;
+}
 
 // Returns the slot to the pool however the inference ends.
 class SlotLease {
@@ -345,11 +371,11 @@ void Engine::Impl::copyInput(Binding& binding, const HostInput& input) {
   std::memcpy(binding.host.host(), input.data, bytes);
 }
 
-void Engine::Impl::copyInputs(Slot& slot, const std::vector<HostInput>& inputs) {
+void Engine::Impl::copyInputs(Slot& slot, const std::vector<const HostInput*>& inputs) {
   size_t next = 0;
   for (auto& binding : slot.bindings) {
     if (!binding.description->isInput) continue;
-    copyInput(binding, inputs[next++]);
+    copyInput(binding, *inputs[next++]);
   }
 }
 
@@ -535,20 +561,10 @@ EngineStats Engine::stats() const {
 }
 
 std::vector<HostOutput> Engine::infer(const std::vector<HostInput>& inputs) {
-  // Inputs in the engine's order, each exactly once.
-  std::vector<HostInput> ordered;
+  const std::vector<const HostInput*> ordered =
+      inEngineOrder(inputsOf(impl_->tensors), inputs, nullptr, "Unknown or repeated input names");
   std::vector<std::vector<int64_t>> dims;
-  for (const auto& tensor : impl_->tensors) {
-    if (!tensor.isInput) continue;
-    const HostInput* match = nullptr;
-    for (const auto& input : inputs) {
-      if (input.name == tensor.name) match = &input;
-    }
-    if (match == nullptr) throw BackendError(kErrShape, "Missing input '" + tensor.name + "'");
-    ordered.push_back(*match);
-    dims.push_back(match->dims);
-  }
-  if (ordered.size() != inputs.size()) throw BackendError(kErrShape, "Unknown or repeated input names");
+  for (const HostInput* input : ordered) dims.push_back(input->dims);
   LogCapture log;
   impl_->device->makeCurrent();
   SlotLease lease(*impl_);
@@ -587,10 +603,7 @@ class PhaseClock {
 ImageRun Engine::inferImages(const ImageBatch& batch) {
   // The image input: named, or the engine's only input.
   const TensorDescription* input = nullptr;
-  std::vector<const TensorDescription*> engineInputs;
-  for (const auto& tensor : impl_->tensors) {
-    if (tensor.isInput) engineInputs.push_back(&tensor);
-  }
+  const std::vector<const TensorDescription*> engineInputs = inputsOf(impl_->tensors);
   if (!batch.imageInput.empty()) {
     for (const auto* tensor : engineInputs) {
       if (tensor->name == batch.imageInput) input = tensor;
@@ -610,22 +623,17 @@ ImageRun Engine::inferImages(const ImageBatch& batch) {
     throw BackendError(kErrShape, "GPU preprocessing fills float32 or float16 inputs, not " + input->dtype);
   }
   // Every other input from host memory, each exactly once; dims in the engine's input order.
+  const std::vector<const HostInput*> others =
+      inEngineOrder(engineInputs, batch.inputs, input,
+                    "Unknown, repeated or image input names among the inputs (the engine's other inputs are " +
+                        std::to_string(engineInputs.size() - 1) + ")");
   std::vector<std::vector<int64_t>> dims;
-  std::vector<const HostInput*> others(engineInputs.size(), nullptr);
   for (size_t i = 0; i < engineInputs.size(); ++i) {
     if (engineInputs[i] == input) {
       dims.push_back({static_cast<int64_t>(batch.images.size()), 3, batch.inputHeight, batch.inputWidth});
-      continue;
+    } else {
+      dims.push_back(others[i]->dims);
     }
-    for (const auto& given : batch.inputs) {
-      if (given.name == engineInputs[i]->name) others[i] = &given;
-    }
-    if (others[i] == nullptr) throw BackendError(kErrShape, "Missing input '" + engineInputs[i]->name + "'");
-    dims.push_back(others[i]->dims);
-  }
-  if (batch.inputs.size() + 1 != engineInputs.size()) {
-    throw BackendError(kErrShape, "Unknown, repeated or image input names among the inputs (the engine's other inputs are " +
-                                      std::to_string(engineInputs.size() - 1) + ")");
   }
   const TensorDescription* head = nullptr;
   if (batch.compact) {

@@ -89,6 +89,9 @@ describe('GPU letterbox (emulated kernel) into the engine input', () => {
         .toMatchObject({ code: 'ERR_INVALID_OPTION', message: expect.stringContaining("received the image input 'images'") });
       expect(await bad({ inputs: [{ name: 'text', dims: [1], data: new Float32Array(1) }] }))
         .toMatchObject({ code: 'ERR_SHAPE', message: expect.stringContaining("no input named 'text'") });
+      const twice = { name: 'class_embeddings', dims: [1, 4, 8], data: embeddings };
+      expect(await bad({ inputs: [twice, twice] }))
+        .toMatchObject({ code: 'ERR_SHAPE', message: expect.stringMatching(/^Unknown, repeated or image input names among the inputs \(the engine's other inputs are 1\)/) });
       expect(await bad({ inputs: 'class_embeddings' })).toMatchObject({ code: 'ERR_INVALID_OPTION', message: expect.stringMatching(/^Expected an array of input tensors for inputs but received/) });
     });
     expect(violations()).toEqual([]);
