@@ -34,6 +34,9 @@ export async function benchTensorRt() {
   const api = await import(new URL('index.js', DIST).href);
   const { decodeImage } = await import(new URL('image/decode.js', DIST).href);
   const { loadAddon } = await import(new URL('native/addon.js', DIST).href);
+  const { batchGeometries } = await import(new URL('image/index.js', DIST).href);
+  const { compactRequest } = await import(new URL('gpu-preprocessing.js', DIST).href);
+  const { resolveDecodeOptions } = await import(new URL('decode/index.js', DIST).href);
   const availability = api.tensorRtAvailability();
   if (!availability.usable) {
     console.log(`bench tensorrt NOT RUN: ${availability.reason}${availability.fix ? ` (${availability.fix})` : ''}`);
@@ -52,8 +55,10 @@ export async function benchTensorRt() {
     const rows = [];
     const counts = {};
     let trtGpu = 'GPU 0';
+    let info;
     for (const preprocess of ['gpu', 'cpu']) {
       const model = await api.loadModel(engine, { backend: 'tensorrt', preprocess });
+      info = model.info;
       try {
         for (const [k, image] of images.entries()) {
           const name = k === 0 ? 'bus.jpg 810x1080' : 'zidane.jpg 1280x720';
@@ -69,21 +74,19 @@ export async function benchTensorRt() {
     const trt = loadAddon().binding.tensorrt;
     const handle = await trt.loadEngine(engine, { profile: true, planOffset: (await api.readEngineHeader(engine)).planOffset });
     try {
-      const info = trt.engineInfo(handle);
-      trtGpu = info.gpu?.name ?? trtGpu;
-      const [, , H, W] = info.inputs[0].opt ?? info.inputs[0].dims;
-      const head = info.outputs[0];
-      const nc = (head.dims[1] > 0 ? head.dims[1] : 84) - 4;
+      trtGpu = trt.engineInfo(handle).gpu?.name ?? trtGpu;
+      // the geometry and the compaction detect() asks for (lib/image, lib/gpu-preprocessing), at its defaults
+      const [H, W] = info.imgsz;
       for (const [k, image] of images.entries()) {
-        const r = Math.min(W / image.width, H / image.height);
-        const newWidth = Math.round(image.width * r);
-        const newHeight = Math.round(image.height * r);
+        const [g] = batchGeometries([image], W, H, { stride: info.stride });
         const batch = {
-          images: [{ data: image.data, width: image.width, height: image.height, newWidth, newHeight, left: Math.round((W - newWidth) / 2 - 0.1), top: Math.round((H - newHeight) / 2 - 0.1) }],
-          inputWidth: W,
-          inputHeight: H,
-          compact: { output: head.name, nc, nm: 0, conf: 0.25, multiLabel: false, capacity: 8400 },
+          images: [{ data: image.data, width: image.width, height: image.height, newWidth: g.newWidth, newHeight: g.newHeight, left: g.left, top: g.top }],
+          inputWidth: g.dstWidth,
+          inputHeight: g.dstHeight,
+          imageInput: info.imageInput,
         };
+        const compact = compactRequest(info.layout, resolveDecodeOptions({}), g.dstWidth, g.dstHeight);
+        if (compact) batch.compact = compact;
         const before = trt.engineInfo(handle).stats.phases;
         await timed(() => trt.inferImages(handle, batch));
         const after = trt.engineInfo(handle).stats.phases;
