@@ -9,3 +9,12 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * `resamples` bootstrap samples of n items: indices drawn with replacement. The same samples
+ * serve every model compared, so the differences they give are paired.
+ */
+export function bootstrapIndices(n: number, resamples: number, seed: number): number[][] {
+  const random = seededRandom(seed);
+  return Array.from({ length: resamples }, () => Array.from({ length: n }, () => Math.floor(random() * n)));
+}

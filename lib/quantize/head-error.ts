@@ -8,7 +8,7 @@
  * - boxes: 1 - IoU of the decoded boxes (the DFL output), averaged over anchors with fp32's best
  *   class score as weight (background anchors' boxes do not matter).
  */
-import { seededRandom } from '../random.js';
+import { bootstrapIndices } from '../random.js';
 import type { RawHead } from './agreement.js';
 
 export interface HeadError {
@@ -93,12 +93,11 @@ export function pairedBootstrap(a: number[], b: number[], resamples = 400, seed 
   if (n === 0) return { mean: 0, noise: Infinity };
   const d = Array.from({ length: n }, (_, i) => a[i]! - b[i]!);
   const mean = d.reduce((s, x) => s + x, 0) / n;
-  const random = seededRandom(seed);
   let sum = 0;
   let sq = 0;
-  for (let r = 0; r < resamples; r++) {
+  for (const sample of bootstrapIndices(n, resamples, seed)) {
     let m = 0;
-    for (let i = 0; i < n; i++) m += d[Math.floor(random() * n)]!;
+    for (const i of sample) m += d[i]!;
     m /= n;
     sum += m;
     sq += m * m;

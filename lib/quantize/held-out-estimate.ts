@@ -12,7 +12,7 @@
 import { evaluateCocoImages, rleArea, rleFromMask, type CocoAnnotation, type CocoDetection, type CocoGroundTruth, type ImageSetAp } from '../eval/index.js';
 import type { Model } from '../model.js';
 import type { ImageResult, RgbImage } from '../types.js';
-import { seededRandom } from '../random.js';
+import { bootstrapIndices } from '../random.js';
 import { toCocoDetections, validationDetectOptions } from './evaluate-model.js';
 import { withModel } from './temp-model.js';
 import { mirrorImage, mirrorResult } from './mirror.js';
@@ -96,12 +96,6 @@ export function pseudoGroundTruth(results: ImageResult[], nc: number, masks: boo
   };
 }
 
-/** Bootstrap samples over n images (indices, with replacement), the same for every model compared. */
-function bootstrapSamples(n: number, resamples: number, seed: number): number[][] {
-  const random = seededRandom(seed);
-  return Array.from({ length: resamples }, () => Array.from({ length: n }, () => Math.floor(random() * n)));
-}
-
 /**
  * The estimator for one set of images, from fp32's predictions on them (val settings) and the
  * pseudo ground truth (`mirroredDetections`).
@@ -111,7 +105,7 @@ export function mirrorEstimator(fp32: ImageResult[], pseudo: ImageResult[], nc: 
   const gt = pseudoGroundTruth(pseudo, nc, masks);
   const categories = Array.from({ length: nc }, (_, c) => c + 1);
   const types = masks ? (['bbox', 'segm'] as const) : (['bbox'] as const);
-  const samples = bootstrapSamples(fp32.length, options.resamples ?? 200, options.seed ?? 0);
+  const samples = bootstrapIndices(fp32.length, options.resamples ?? 200, options.seed ?? 0);
   const evaluate = (results: ImageResult[]) => {
     const dets: CocoDetection[] = results.flatMap((r, i) => toCocoDetections(r, i + 1, categories, masks));
     return types.map((t) => evaluateCocoImages(gt, dets, t));
