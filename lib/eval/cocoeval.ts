@@ -7,8 +7,8 @@ import { YoloeTrtError } from '../errors.js';
 import { accumulate } from './accumulate.js';
 import { evaluateImage, type EvalDetection, type EvalGroundTruth, type ImageEvaluation } from './evaluate-image.js';
 import { boxIouMatrix, rleArea, rleIouMatrix, rleToBbox, segmentationToRle, type Box } from './mask-ops.js';
-import { linspace, numpyMean } from './numpy-compat.js';
-import { formatCocoTable, summarize, summarizeCategory } from './summarize.js';
+import { linspace } from './numpy-compat.js';
+import { formatCocoTable, summarize, summarizeAp, summarizeCategory } from './summarize.js';
 import type { CocoAnnotation, CocoDetection, CocoGroundTruth, CocoSegmentation, IouType } from './types.js';
 import { checkKnownKeys } from '../validate.js';
 
@@ -112,17 +112,9 @@ export function evaluateCocoImages(gt: CocoGroundTruth, dets: CocoDetection[], i
     imageIds: imgIds,
     ap(sample) {
       const picked = sample ? all.map(([row]) => [sample.map((i) => row![i] ?? null)]) : all;
-      const acc = accumulate(picked, maxDets, IOU_THRESHOLDS.length, RECALL_THRESHOLDS);
-      return { map: definedMean(acc.precision, 0, acc.precision.length), map50: definedMean(acc.precision, 0, acc.precision.length / acc.dims.T) };
+      return summarizeAp(accumulate(picked, maxDets, IOU_THRESHOLDS.length, RECALL_THRESHOLDS), IOU_THRESHOLDS, maxDets);
     },
   };
-}
-
-/** numpy's mean of the entries > -1 of precision[from, to) (-1 when none), as summarize() reads them. */
-function definedMean(values: Float64Array, from: number, to: number): number {
-  const picked: number[] = [];
-  for (let i = from; i < to; i++) if (values[i]! > -1) picked.push(values[i]!);
-  return picked.length ? numpyMean(picked) : -1;
 }
 
 function categoryIds(gt: CocoGroundTruth): number[] {

@@ -65,6 +65,11 @@ export function summarize(acc: Accumulated, iouThresholds: Float64Array, maxDets
   return LINES.map((line) => summarizeOne(acc, line, iouThresholds, maxDets));
 }
 
+/** AP (0.50:0.95) and AP50 over every category (stats[0] and stats[1]), -1 where nothing has ground truth. */
+export function summarizeAp(acc: Accumulated, iouThresholds: Float64Array, maxDets: readonly number[]): { map: number; map50: number } {
+  return { map: summarizeOne(acc, LINES[0]!, iouThresholds, maxDets), map50: summarizeOne(acc, LINES[1]!, iouThresholds, maxDets) };
+}
+
 /** AP (0.50:0.95) and AP50 of one category index, -1 where it has no ground truth. */
 export function summarizeCategory(acc: Accumulated, k: number, iouThresholds: Float64Array, maxDets: readonly number[]): { ap: number; ap50: number } {
   return {
