@@ -209,7 +209,7 @@ function benchStability() {
       }
     }
   }
-  table('Sensitivity order for seeds 1 and 2 of the held-out split (images 0-63): top-k overlap (significant: gain > 2x its bootstrap noise, among the 16 listed)', ['model', 'target', 'k', 'overlap', 'significant (seed 1 / 2)', 'seed 1', 'seed 2'], rows);
+  table('Sensitivity order for seeds 1 and 2 of the held-out split (images 0-63): top-k overlap (significant: gain > its bootstrap noise, among the 16 listed)', ['model', 'target', 'k', 'overlap', 'significant (seed 1 / 2)', 'seed 1', 'seed 2'], rows);
 }
 
 async function benchEstimate() {

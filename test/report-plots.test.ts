@@ -169,15 +169,15 @@ describe('quantize --report', () => {
     ];
     const result = {
       floatLayers: ['/model.22/cv2.0/cv2.0.0/conv/Conv'],
-      mixedPrecision: { measure: 'mirror-estimate', sensitivities, steps: [{ floatLayers: 1, drop: 0.8, dropNoise: 0.3, agreementDrop: 2.9, error: 0.75, errorNoise: 0.05 }] },
+      mixedPrecision: { measure: 'mirror-estimate', sensitivities, steps: [{ floatLayers: 1, drop: 0.8, dropNoise: 0.3, agreementDrop: 2.9, error: 0.75, errorNoise: 0.05, predictedDrop: 0.9, predictedNoise: 0.36 }] },
       layerCosts: { allInt8Ms: 10, mixedMs: 10.5, layers: [{ name: '/model.22/cv2.0/cv2.0.0/conv/Conv', ms: 0.5, bytes: 110592 }] },
     } as unknown as QuantizeResult;
     const page = readFileSync(writeQuantizationHtml(join(dir, 'sens'), r, result), 'utf8');
     expect(page.match(/<svg /g)).toHaveLength(2); // sensitivity bars, histogram (no --eval: no PR curves)
     expect(page).toContain('<td>/model.22/cv2.0/cv2.0.0/conv/Conv</td><td>0.2500</td><td>0.0500</td><td>yes</td><td>yes</td><td>110.6</td><td>0.50</td>');
     expect(page).toContain('<td>/model.1/conv/Conv</td><td>0.0100</td><td>0.0200</td><td>no</td><td></td><td>13.8</td><td>-</td>');
-    // the step's drop is the label-free estimate with its noise; the agreement proxy sits beside it
-    expect(page).toContain('<th>held-out drop (points, label-free estimate, +- bootstrap s.e.)</th>');
-    expect(page).toContain('<td>1</td><td>0.80 ± 0.30</td><td>2.90</td><td>0.750</td><td>0.050</td>');
+    // the step's drop is the label-free estimate with its noise, then the search's prediction; the agreement proxy sits beside them
+    expect(page).toContain('<th>held-out drop (points, label-free estimate, +- bootstrap s.e.)</th><th>predicted from the head error (label-free search)</th>');
+    expect(page).toContain('<td>1</td><td>0.80 ± 0.30</td><td>0.90 ± 0.36</td><td>2.90</td><td>0.750</td><td>0.050</td>');
   });
 });

@@ -85,7 +85,8 @@ function heldOutLine(mp: NonNullable<QuantizeResult['mixedPrecision']>): string 
   const noise = (v: number | undefined) => (v === undefined ? '' : ` ± ${v.toFixed(2)}`);
   const what = mp.measure === 'map' ? `held-out labelled mAP drop on ${mp.heldOutImages} images` : `estimated drop (label-free) on ${mp.heldOutImages} calibration images`;
   const agreement = mp.agreementDrop ? `; agreement proxy ${mp.agreementDrop.full.toFixed(2)} -> ${mp.agreementDrop.final.toFixed(2)} (information only: overstates)` : '';
-  return `search: ${what}: all int8 ${mp.fullDrop.toFixed(2)}${noise(mp.fullNoise)} -> ${mp.finalDrop.toFixed(2)}${noise(mp.finalNoise)} points${mp.met ? '' : ' (search: budget NOT met)'}${agreement}`;
+  const predicted = mp.slope !== undefined ? ` predicted from the head error (x ${mp.slope.toFixed(2)}${mp.margin ? ', one noise to spare' : ''}; its own estimate ${mp.estimate ? `${mp.estimate.drop.toFixed(2)}${noise(mp.estimate.noise)}` : '-'})` : '';
+  return `search: ${what}: all int8 ${mp.fullDrop.toFixed(2)}${noise(mp.fullNoise)} -> ${mp.finalDrop.toFixed(2)}${noise(mp.finalNoise)} points${predicted}${mp.met ? '' : ' (search: budget NOT met)'}${agreement}`;
 }
 
 /** Quantizes (or checks) a model and prints the FP32 vs INT8 report; collapsed outputs fail loudly. */
@@ -197,6 +198,7 @@ export async function quantizeCommand(argv: string[], out: NodeJS.WritableStream
         ...(result.budget.noise !== undefined ? { calibrationNoise: result.budget.noise } : {}),
         measure: result.budget.measure,
         calibrationImages: result.budget.images,
+        ...(result.budget.predicted && result.budget.estimate ? { predicted: { ...result.budget.predicted, estimate: result.budget.estimate.drop, estimateNoise: result.budget.estimate.noise } } : {}),
       }
     : { maxDrop };
   let report;

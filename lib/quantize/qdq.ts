@@ -128,7 +128,8 @@ export interface QuantizeBudget {
   /**
    * mAP50-95 drop of the written model, in points (segmenters: the larger of box and mask), as the
    * search judged it: with `labels` labelled, on the held-out images; without, the label-free
-   * estimate (held-out-estimate.ts) on every calibration image (the ranges saw them all)
+   * estimate (held-out-estimate.ts) on every calibration image (the ranges saw them all), or after
+   * a search the drop predicted from its head error (`predicted`)
    */
   drop: number;
   /** without labels: the estimate's bootstrap standard error over the images */
@@ -141,6 +142,12 @@ export interface QuantizeBudget {
   images: number;
   /** images held out from the ranking signal */
   heldOutImages: number;
+  /**
+   * without labels, after a search: `drop` and `noise` are predicted from the written model's head
+   * error (drop-fit.ts: slope points per unit of head error, fitted on the estimates checked);
+   * margin: the prediction fits with one noise to spare. Its raw estimate is in `estimate`.
+   */
+  predicted?: { slope: number; margin: boolean };
   /** drop <= maxDrop */
   met: boolean;
 }
@@ -485,6 +492,7 @@ export function writtenModelBudget(maxDrop: number, search: MixedPrecisionResult
     measure: search.measure,
     images: search.heldOutImages,
     heldOutImages,
+    ...(search.slope !== undefined ? { predicted: { slope: search.slope, margin: search.margin ?? false } } : {}),
     met: search.met,
   };
 }

@@ -61,7 +61,7 @@ export function writeQuantizationHtml(dir: string, report: QuantizationReport, r
     parts.push(barChart('Sensitivity of the 24 most sensitive layers', 'rank (names in the table)', 'gain', top.map((_, i) => String(i + 1)), [{ label: 'gain', values: top.map((l) => l.gain) }], { errors: [top.map((l) => l.noise)] }));
     parts.push(
       table(
-        ['rank', 'layer', 'gain', 'noise (s.e.)', 'above 2x noise', 'kept float', 'size cost if float (kB)', 'latency cost if float (ms, measured for float layers)'],
+        ['rank', 'layer', 'gain', 'noise (s.e.)', 'above its noise (candidate)', 'kept float', 'size cost if float (kB)', 'latency cost if float (ms, measured for float layers)'],
         data.layers.map((l, i) => [i + 1, l.name, l.gain.toFixed(4), l.noise.toFixed(4), l.significant ? 'yes' : 'no', l.float ? 'yes' : '', l.floatBytes !== undefined ? (l.floatBytes / 1e3).toFixed(1) : '-', l.latencyMs !== undefined ? l.latencyMs.toFixed(2) : '-']),
       ),
     );
@@ -71,8 +71,15 @@ export function writeQuantizationHtml(dir: string, report: QuantizationReport, r
     const measured = result?.mixedPrecision?.measure === 'mirror-estimate' ? 'label-free estimate' : 'labelled';
     parts.push(
       table(
-        ['k', `held-out drop (points, ${measured}, +- bootstrap s.e.)`, 'agreement proxy (information only)', 'head error (1 = all int8)', 'noise'],
-        data.steps.map((s) => [s.floatLayers, `${s.drop.toFixed(2)}${s.dropNoise !== undefined ? ` ± ${s.dropNoise.toFixed(2)}` : ''}`, s.agreementDrop !== undefined ? s.agreementDrop.toFixed(2) : '-', s.error.toFixed(3), s.errorNoise.toFixed(3)]),
+        ['k', `held-out drop (points, ${measured}, +- bootstrap s.e.)`, 'predicted from the head error (label-free search)', 'agreement proxy (information only)', 'head error (1 = all int8)', 'noise'],
+        data.steps.map((s) => [
+          s.floatLayers,
+          `${s.drop.toFixed(2)}${s.dropNoise !== undefined ? ` ± ${s.dropNoise.toFixed(2)}` : ''}`,
+          s.predictedDrop !== undefined ? `${s.predictedDrop.toFixed(2)} ± ${(s.predictedNoise ?? 0).toFixed(2)}` : '-',
+          s.agreementDrop !== undefined ? s.agreementDrop.toFixed(2) : '-',
+          s.error.toFixed(3),
+          s.errorNoise.toFixed(3),
+        ]),
       ),
     );
   }
