@@ -60,6 +60,19 @@ describe('judging the budget', () => {
     expect(formatQuantizationReport(within)).toMatch(/^budget: max-drop 1\.00 points met: estimated drop 0\.40 ± 0\.80 points on 64 calibration images/m);
   });
 
+  it('without an evaluation, after a search the predicted drop is judged and the model\'s own estimate is shown beside it', () => {
+    const r = report();
+    judgeBudget(r, { ...estimate, calibrationDrop: 0.6, calibrationNoise: 0.39, predicted: { slope: 1.25, margin: true, estimate: 0.9, estimateNoise: 0.71 } });
+    expect(r.verdict).toBe('ok');
+    expect(r.budget).toMatchObject({ met: true, drop: 0.6, judgedOn: 'calibration' });
+    expect(formatQuantizationReport(r)).toMatch(/^budget: max-drop 1\.00 points met: predicted drop 0\.60 ± 0\.39 points on 64 calibration images \(head error x 1\.25 points, fitted on the label-free estimates; fits with one noise to spare; this model's own estimate 0\.90 ± 0\.71\)/m);
+    const over = report();
+    judgeBudget(over, { ...estimate, calibrationDrop: 1.2, calibrationNoise: 0.5, predicted: { slope: 1.6, margin: false, estimate: 0.4, estimateNoise: 0.9 } });
+    // the prediction is judged, not the lucky estimate
+    expect(over.verdict).toBe('over-budget');
+    expect(over.reasons[0]).toMatch(/^predicted drop 1\.20 ± 0\.50 points .*own estimate 0\.40 ± 0\.90\) > max-drop 1\.00 points$/);
+  });
+
   it('a collapsed verdict stays collapsed when the budget is missed too', () => {
     const r = report({ boxDrop: 30 });
     r.verdict = 'collapsed';
@@ -75,6 +88,11 @@ describe("quantize()'s budget for the written model", () => {
   it('label-free: the search\'s estimate of the written model on every calibration image, with its noise and parts', () => {
     const search = { measure: 'mirror-estimate', heldOutImages: 64, finalDrop: 1.5, finalNoise: 0.5, estimate: estimate(1.5), met: false } as MixedPrecisionResult;
     expect(writtenModelBudget(1, search, 16)).toEqual({ maxDrop: 1, drop: 1.5, noise: 0.5, estimate: estimate(1.5), measure: 'mirror-estimate', images: 64, heldOutImages: 16, met: false });
+  });
+
+  it('label-free after a search: the predicted drop, and how it was predicted', () => {
+    const search = { measure: 'mirror-estimate', heldOutImages: 64, finalDrop: 0.6, finalNoise: 0.39, estimate: estimate(0.9), slope: 1.25, margin: true, met: true } as MixedPrecisionResult;
+    expect(writtenModelBudget(1, search, 16)).toEqual({ maxDrop: 1, drop: 0.6, noise: 0.39, estimate: estimate(0.9), measure: 'mirror-estimate', images: 64, heldOutImages: 16, predicted: { slope: 1.25, margin: true }, met: true });
   });
 
   it('with labels: the search\'s labelled held-out drop', () => {
