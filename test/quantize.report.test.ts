@@ -158,6 +158,33 @@ describe('mixed precision', () => {
     const generous = await chooseFloatLayers({ fp32: MODELS.det640(), build, layers: candidates, heldOut, maxDrop: 100 });
     expect(generous).toMatchObject({ met: true, floatLayers: [] });
   });
+
+  it('without labels, a searched model\'s drop is the one predicted from its head error, not its own estimate', async () => {
+    // ranges 8x too wide: int8 detections move enough for the label-free estimate to see them
+    const model = loadOnnxFile(MODELS.det640());
+    const full = planQdq(model, 'cpu');
+    const images = calibrationImages(4);
+    const tensors = [...full.activations.keys()].filter((t) => !full.shareParams.has(t));
+    const batches = await Promise.all(images.slice(0, 2).map(async (f) => preprocess([await decodeImage(f)], 640, 640, 'float32').tensor));
+    const ranges = computeRanges(await collectStatistics(model, tensors, batches, { histograms: 'range' }), 'percentile', 'asymmetric');
+    const params = new Map([...ranges].map(([t, r]) => {
+      const { min, max } = r as { min: number; max: number };
+      return [t, asymmetricParams({ min: 8 * min, max: 8 * max })];
+    }));
+    const build = (floatLayers: string[]) => writeOnnx(applyQdq(model, planQdq(model, 'cpu', { floatLayers }), params));
+    const candidates = full.quantizedLayers.filter((l) => /model\.1\/|model\.2\/cv1\//.test(l.name));
+    const heldOut = await Promise.all(images.slice(2).map(async (f) => ({ image: await decodeImage(f) })));
+    const result = await chooseFloatLayers({ fp32: MODELS.det640(), build, layers: candidates, heldOut, maxDrop: -1, maxFloatLayers: 2 });
+    expect(result.fullDrop).toBeGreaterThan(0);
+    expect(result.floatLayers.length).toBeGreaterThan(0);
+    const chosen = result.steps.find((s) => s.floatLayers === result.floatLayers.length)!;
+    expect(chosen.error).toBeLessThan(1);
+    expect(result.finalDrop).toBeCloseTo(result.slope! * chosen.error, 12);
+    expect(result.finalNoise).toBeCloseTo(result.fullNoise! * chosen.error, 12);
+    // the model's own estimate rides along in `estimate`, and differs from the prediction here
+    expect(Math.abs(result.estimate!.drop - result.finalDrop)).toBeGreaterThan(1e-6);
+    expect(result).toMatchObject({ met: false, margin: false });
+  });
 });
 
 describe('accuracy budget verdict', () => {
