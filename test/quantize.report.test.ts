@@ -114,18 +114,27 @@ describe('report and CLI on a quick cpu quantization', () => {
 });
 
 describe('mixed precision', () => {
-  it('ranks layers by head output error (with noise) and keeps the most sensitive float when the budget is strict', async () => {
+  /** yolov8n 640 on the cpu target, ranges from 2 calibration images widened `widen` times; 2 held-out images */
+  async function detSearchSetup(widen = 1) {
     const model = loadOnnxFile(MODELS.det640());
     const full = planQdq(model, 'cpu');
     const images = calibrationImages(4);
     const tensors = [...full.activations.keys()].filter((t) => !full.shareParams.has(t));
     const batches = await Promise.all(images.slice(0, 2).map(async (f) => preprocess([await decodeImage(f)], 640, 640, 'float32').tensor));
     const ranges = computeRanges(await collectStatistics(model, tensors, batches, { histograms: 'range' }), 'percentile', 'asymmetric');
-    const params = new Map([...ranges].map(([t, r]) => [t, asymmetricParams(r)]));
+    const params = new Map([...ranges].map(([t, r]) => {
+      const { min, max } = r as { min: number; max: number };
+      return [t, asymmetricParams({ min: widen * min, max: widen * max })];
+    }));
     const build = (floatLayers: string[]) => writeOnnx(applyQdq(model, planQdq(model, 'cpu', { floatLayers }), params));
+    const heldOut = await Promise.all(images.slice(2).map(async (f) => ({ image: await decodeImage(f) })));
+    return { full, build, heldOut };
+  }
+
+  it('ranks layers by head output error (with noise) and keeps the most sensitive float when the budget is strict', async () => {
+    const { full, build, heldOut } = await detSearchSetup();
     const candidates = full.quantizedLayers.filter((l) => /cv2\.0\.2|model\.1\/|model\.22\/cv3\.0\/cv3\.0\.0/.test(l.name));
     expect(candidates).toHaveLength(3);
-    const heldOut = await Promise.all(images.slice(2).map(async (f) => ({ image: await decodeImage(f) })));
     const result = await chooseFloatLayers({ fp32: MODELS.det640(), build, layers: candidates, heldOut, maxDrop: -1, maxFloatLayers: 2 });
     expect(result.measure).toBe('mirror-estimate');
     expect(Number.isFinite(result.fullNoise)).toBe(true);
@@ -161,19 +170,8 @@ describe('mixed precision', () => {
 
   it('without labels, a searched model\'s drop is the one predicted from its head error, not its own estimate', async () => {
     // ranges 8x too wide: int8 detections move enough for the label-free estimate to see them
-    const model = loadOnnxFile(MODELS.det640());
-    const full = planQdq(model, 'cpu');
-    const images = calibrationImages(4);
-    const tensors = [...full.activations.keys()].filter((t) => !full.shareParams.has(t));
-    const batches = await Promise.all(images.slice(0, 2).map(async (f) => preprocess([await decodeImage(f)], 640, 640, 'float32').tensor));
-    const ranges = computeRanges(await collectStatistics(model, tensors, batches, { histograms: 'range' }), 'percentile', 'asymmetric');
-    const params = new Map([...ranges].map(([t, r]) => {
-      const { min, max } = r as { min: number; max: number };
-      return [t, asymmetricParams({ min: 8 * min, max: 8 * max })];
-    }));
-    const build = (floatLayers: string[]) => writeOnnx(applyQdq(model, planQdq(model, 'cpu', { floatLayers }), params));
+    const { full, build, heldOut } = await detSearchSetup(8);
     const candidates = full.quantizedLayers.filter((l) => /model\.1\/|model\.2\/cv1\//.test(l.name));
-    const heldOut = await Promise.all(images.slice(2).map(async (f) => ({ image: await decodeImage(f) })));
     const result = await chooseFloatLayers({ fp32: MODELS.det640(), build, layers: candidates, heldOut, maxDrop: -1, maxFloatLayers: 2 });
     expect(result.fullDrop).toBeGreaterThan(0);
     expect(result.floatLayers.length).toBeGreaterThan(0);
