@@ -192,9 +192,8 @@ function benchStability() {
       try {
         const split = makeSplit(dir, kind);
         const orders = [1, 2].map((seed) => {
-          // --max-drop 0 makes the search rank every layer whatever the all-int8 drop; a model over
-          // BENCH_QUANTIZE_STABILITY_MAX_DROP (e.g. 1.0 for tensorrt) is ranked in full too, with fewer prefixes checked
-          const { json } = cli(['quantize', MODELS[kind].file(), '--calib', split.calib, '--target', target, '--seed', String(seed), '--max-drop', process.env.BENCH_QUANTIZE_STABILITY_MAX_DROP ?? '0', '--out', join(dir, `q${seed}.onnx`), '--allow-over-budget', '--latency-runs', '3', '--json']);
+          // --max-drop 0 makes the search rank every layer whatever the all-int8 drop
+          const { json } = cli(['quantize', MODELS[kind].file(), '--calib', split.calib, '--target', target, '--seed', String(seed), '--max-drop', '0', '--out', join(dir, `q${seed}.onnx`), '--allow-over-budget', '--latency-runs', '3', '--json']);
           const s = json.quantize.mixedPrecision.sensitivities;
           console.log(`[stability ${MODELS[kind].name} ${target} seed ${seed}] ${s.slice(0, 8).map((l) => `${l.name} ${l.gain.toFixed(3)}±${l.noise.toFixed(3)}${l.significant ? '*' : ''}`).join(', ')}`);
           return s;
