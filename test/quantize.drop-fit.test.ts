@@ -1,7 +1,7 @@
 // The label-free search's prediction of the drop from the head error (lib/quantize/drop-fit.ts).
 // Expected values are worked by hand from the definition (weighted least squares through the origin).
 import { describe, expect, it } from 'vitest';
-import { dropSlope, fitsWithMargin, pickWithinBudget, predictDrop } from '../lib/quantize/drop-fit.js';
+import { dropSlope, fitsWithMargin, lowestErrorStep, pickWithinBudget, predictDrop } from '../lib/quantize/drop-fit.js';
 
 describe('dropSlope', () => {
   it('recovers the slope of points on a line through the origin, whatever their noise', () => {
@@ -58,6 +58,11 @@ describe('pickWithinBudget', () => {
     expect(pickWithinBudget([step(0.9, 1.4), step(0.7, 0.95), step(0.65, 0.9), step(0.5, 0.7)], 1.0)).toBe(3);
     // 0.62 is not lower than 0.7 by 2 x 0.05
     expect(pickWithinBudget([step(0.9, 1.4), step(0.7, 0.95), step(0.62, 0.85)], 1.0)).toBe(1);
+  });
+
+  it('over budget (every prefix eligible) the same rule picks the best effort', () => {
+    expect(lowestErrorStep([step(0.9, 1.4), step(0.7, 1.2), step(0.62, 1.1)])).toBe(1);
+    expect(lowestErrorStep([])).toBe(-1);
   });
 
   it('is -1 when no prediction fits', () => {

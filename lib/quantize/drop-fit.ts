@@ -54,23 +54,31 @@ export function fitsWithMargin(p: DropPrediction, maxDrop: number): boolean {
   return p.drop + p.noise <= maxDrop;
 }
 
-/** A checked prefix, as pickWithinBudget reads it. */
-export interface PredictedStep {
+/** A checked prefix: its head error and that error's noise. */
+export interface CheckedStep {
   error: number;
   errorNoise: number;
+}
+
+/** A checked prefix with the drop the final fit predicts for it. */
+export interface PredictedStep extends CheckedStep {
   predictedDrop: number;
 }
 
 /**
- * No prefix met the budget with a noise to spare: the prefix whose predicted drop fits, taking a
- * later one (more float layers) only when its head error is lower by more than twice its noise.
- * -1 when none fits.
+ * The eligible prefix with the lowest head error (the stable signal), taking a later one (more
+ * float layers) only when its error is lower by more than twice its noise; -1 when none is eligible.
  */
-export function pickWithinBudget(steps: readonly PredictedStep[], maxDrop: number): number {
+export function lowestErrorStep<S extends CheckedStep>(steps: readonly S[], eligible: (s: S) => boolean = () => true): number {
   let best = -1;
   steps.forEach((s, i) => {
-    if (s.predictedDrop > maxDrop) return;
+    if (!eligible(s)) return;
     if (best < 0 || s.error < steps[best]!.error - 2 * s.errorNoise) best = i;
   });
   return best;
+}
+
+/** No prefix met the budget with a noise to spare: the prefix whose predicted drop fits (lowestErrorStep), -1 when none fits. */
+export function pickWithinBudget(steps: readonly PredictedStep[], maxDrop: number): number {
+  return lowestErrorStep(steps, (s) => s.predictedDrop <= maxDrop);
 }

@@ -20,7 +20,7 @@ import { combinedErrors, headError, pairedBootstrap, type ErrorNormalisation, ty
 import { toCocoDetections, validationDetectOptions } from './evaluate-model.js';
 import { DEFAULT_PSEUDO_CONF, mirroredDetections, mirrorEstimator, type HeldOutEstimate } from './held-out-estimate.js';
 import type { Layer } from './graph.js';
-import { dropSlope, fitsWithMargin, pickWithinBudget, predictDrop, type DropPoint, type DropPrediction } from './drop-fit.js';
+import { dropSlope, fitsWithMargin, lowestErrorStep, pickWithinBudget, predictDrop, type DropPoint, type DropPrediction } from './drop-fit.js';
 import { withModel } from './temp-model.js';
 
 export interface HeldOutImage {
@@ -308,7 +308,11 @@ export async function chooseFloatLayers(options: MixedPrecisionOptions): Promise
     }
     // label-free pruning is judged on the prediction from each set's head error, by the same rule
     const errors = new Map<string, number>([[floatLayers.join('\n'), steps[chosen.index]!.error]]);
-    const bound = (error: number) => predict(error).drop + (chosen!.margin ? predict(error).noise : 0);
+    const margin = chosen.margin;
+    const bound = (error: number) => {
+      const p = predict(error);
+      return p.drop + (margin ? p.noise : 0);
+    };
     let kept = floatLayers;
     if (options.layerCost) {
       const pruneBy = async (f: string[]) => {
@@ -324,10 +328,7 @@ export async function chooseFloatLayers(options: MixedPrecisionOptions): Promise
   }
   // over budget: the best effort is the prefix with the lowest head error (the stable signal);
   // one with more float layers wins only when it is lower by more than its noise
-  let best = -1;
-  steps.forEach((s, i) => {
-    if (best < 0 || s.error < steps[best]!.error - 2 * s.errorNoise) best = i;
-  });
+  const best = lowestErrorStep(steps);
   if (best < 0 || steps[best]!.error >= 1 || (labelled && steps[best]!.drop >= fullDrop)) return finish(full.judged, false, [], sensitivities, steps);
   const effort = labelled ? undefined : { ...predict(steps[best]!.error), margin: false, slope: dropSlope(points) };
   return finish(judgedSteps[best]!, false, candidates.slice(0, steps[best]!.floatLayers).map((s) => s.name), sensitivities, steps, effort);
