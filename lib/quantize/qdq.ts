@@ -453,10 +453,7 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
     { key: 'yoloe_trt_quantization', value: JSON.stringify({ target, method: calibration.ranges ? 'precomputed' : method, floatLayers, fastDfl: rewriteDfl, biasCorrection: channelMeans.size > 0 }) },
   ];
   const bytes = writeOnnx(quantized);
-  let budget: QuantizeBudget | undefined;
-  if (mixedPrecision) {
-    budget = writtenModelBudget(options.maxDrop!, mixedPrecision, heldOutFiles.length);
-  }
+  const budget = mixedPrecision ? writtenModelBudget(options.maxDrop!, mixedPrecision, heldOutFiles.length) : undefined;
   if (options.output) writeFileAtomicSync(options.output, bytes);
   return {
     model: quantized,
@@ -480,8 +477,9 @@ export async function quantize(options: QuantizeOptions): Promise<QuantizeResult
 
 /**
  * The written model's budget from the search, which ranked and judged that very model (ranges
- * from every image): with labels its labelled drop on the held-out images, without them its
- * label-free estimate on every calibration image, with the estimate's noise and parts.
+ * from every image): with labels its labelled drop on the held-out images; without them its
+ * label-free estimate on every calibration image, or after a search the drop predicted from its
+ * head error (`predicted`), with the noise and the model's own estimate.
  */
 export function writtenModelBudget(maxDrop: number, search: MixedPrecisionResult, heldOutImages: number): QuantizeBudget {
   return {

@@ -270,15 +270,16 @@ export function judgeBudget(report: QuantizationReport, budget: ReportBudget): v
   if (report.verdict !== 'collapsed') report.verdict = 'over-budget';
 }
 
-/** "estimated drop 0.52 ± 0.70 points on 64 calibration images (label-free: ...)" or "held-out mAP drop 0.30 points on 16 calibration images". */
+/** "predicted drop 0.60 ± 0.39 points ... (head error x ...)", "estimated drop 0.52 ± 0.70 points on 64 calibration images (label-free: ...)" or "held-out mAP drop 0.30 points on 16 calibration images". */
 function describeCalibrationDrop(b: ReportBudget): string {
   const images = b.calibrationImages ? ` on ${b.calibrationImages} calibration images` : '';
+  const noise = b.calibrationNoise !== undefined ? ` ± ${b.calibrationNoise.toFixed(2)}` : '';
   if (b.measure === 'mirror-estimate' && b.predicted) {
     const p = b.predicted;
-    return `predicted drop ${b.calibrationDrop!.toFixed(2)}${b.calibrationNoise !== undefined ? ` ± ${b.calibrationNoise.toFixed(2)}` : ''} points${images} (head error x ${p.slope.toFixed(2)} points, fitted on the label-free estimates${p.margin ? '; fits with one noise to spare' : ''}; this model's own estimate ${p.estimate.toFixed(2)} ± ${p.estimateNoise.toFixed(2)})`;
+    return `predicted drop ${b.calibrationDrop!.toFixed(2)}${noise} points${images} (head error x ${p.slope.toFixed(2)} points, fitted on the label-free estimates${p.margin ? '; fits with one noise to spare' : ''}; this model's own estimate ${p.estimate.toFixed(2)} ± ${p.estimateNoise.toFixed(2)})`;
   }
   if (b.measure === 'mirror-estimate') {
-    return `estimated drop ${b.calibrationDrop!.toFixed(2)}${b.calibrationNoise !== undefined ? ` ± ${b.calibrationNoise.toFixed(2)}` : ''} points${images} (label-free: fp32 on the mirrored images as pseudo labels)`;
+    return `estimated drop ${b.calibrationDrop!.toFixed(2)}${noise} points${images} (label-free: fp32 on the mirrored images as pseudo labels)`;
   }
   return `held-out mAP drop ${b.calibrationDrop!.toFixed(2)} points${images}`;
 }
